@@ -12,6 +12,9 @@ const common = {
 };
 
 export default {
+  // Integration tests share one API server, and timing-sensitive tests share two cores:
+  // one test file at a time keeps their measurements honest.
+  maxWorkers: 1,
   projects: [
     {
       ...common,
@@ -22,11 +25,11 @@ export default {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      globalSetup: '<rootDir>/test/harness/jest-global-setup.ts',
-      globalTeardown: '<rootDir>/test/harness/jest-global-teardown.ts',
+      // Global hooks run outside Jest's module system, so they run from the build (`npm test`
+      // builds first through its pretest script).
+      globalSetup: '<rootDir>/dist/test/harness/jest-global-setup.js',
+      globalTeardown: '<rootDir>/dist/test/harness/jest-global-teardown.js',
       testTimeout: 120000,
-      // Integration tests share one API server and a few cores: run them one file at a time.
-      maxWorkers: 1,
     },
   ],
 };

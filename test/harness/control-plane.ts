@@ -2,9 +2,10 @@
 // kube-scheduler and kwok (fake nodes that make pods "run"), with generated certificates,
 // RBAC on and ServiceAccount tokens signed by a key of our own.
 import { createServer } from 'node:net';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { get as httpGet } from 'node:http';
 import { Agent, request } from 'node:https';
 import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
@@ -242,9 +243,11 @@ export class ControlPlane {
     for (const proc of [...this.processes].reverse()) await proc.stop();
     let keptLogs: string | undefined;
     if (opts.keepLogs) {
-      keptLogs = join(cacheDir(), 'logs', `control-plane-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const logsRoot = join(cacheDir(), 'logs');
+      keptLogs = join(logsRoot, `control-plane-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       mkdirSync(keptLogs, { recursive: true });
       cpSync(join(this.info.dir, 'logs'), keptLogs, { recursive: true });
+      pruneOldest(logsRoot, 'control-plane-', 5);
     }
     if (!this.options.keepDir) rmSync(this.info.dir, { recursive: true, force: true });
     return keptLogs;
@@ -255,11 +258,24 @@ export class ControlPlane {
   }
 }
 
+/** Keeps the `keep` newest entries named `prefix*` (names sort by time) and removes the rest. */
+function pruneOldest(dir: string, prefix: string, keep: number): void {
+  const entries = readdirSync(dir).filter((name) => name.startsWith(prefix)).sort();
+  for (const name of entries.slice(0, Math.max(0, entries.length - keep))) {
+    rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
 function httpOk(url: string): Promise<boolean> {
-  return fetch(url, { signal: AbortSignal.timeout(2000) }).then(
-    (res) => res.ok,
-    () => false,
-  );
+  return new Promise((resolve) => {
+    // No keep-alive: a pooled socket would keep the test process alive after the run.
+    const req = httpGet(url, { agent: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
 }
 
 function apiReady(server: string, caPem: string, client: KeyPairPem): Promise<boolean> {

@@ -7,9 +7,10 @@ export default async function globalTeardown(): Promise<void> {
   const plane = globalThis.sluiceControlPlane;
   if (plane) {
     const crashed = plane.crashed();
+    const started = Date.now();
     const logs = await plane.stop({ keepLogs: true });
     globalThis.sluiceControlPlane = undefined;
-    process.stdout.write(`[harness] control plane stopped; component logs kept in ${logs}\n`);
+    process.stdout.write(`[harness] control plane stopped in ${Date.now() - started} ms; component logs kept in ${logs}\n`);
     if (crashed.length > 0) throw new Error(`control plane components died during the run:\n${crashed.join('\n')}`);
   }
   const marker = process.env.SLUICE_TEST_RUN;
