@@ -1,0 +1,67 @@
+import type { V1Service } from '@kubernetes/client-node';
+import { ORIGINAL_SPEC_ANNOTATION, releasePatch, takeoverPatch } from '../../../../operator/meshroute/apex-service.js';
+import { WAYPOINT_SELECTOR } from '../../../../operator/meshroute/waypoint.js';
+
+const userService: V1Service = {
+  metadata: { name: 'podinfo', namespace: 'ns' },
+  spec: {
+    selector: { app: 'podinfo' },
+    ports: [
+      { name: 'http', port: 9898, targetPort: 'http' },
+      { name: 'grpc', port: 9999 },
+    ],
+  },
+};
+
+function apply(service: V1Service, patch: ReturnType<typeof takeoverPatch>): V1Service {
+  if (!patch) return service;
+  const annotations = { ...service.metadata?.annotations };
+  for (const [k, v] of Object.entries(patch.metadata.annotations)) {
+    if (v === null) delete annotations[k];
+    else annotations[k] = v;
+  }
+  return {
+    metadata: { ...service.metadata, annotations },
+    spec: { ...service.spec, selector: patch.spec.selector ?? undefined, ports: patch.spec.ports },
+  };
+}
+
+describe('apex Service takeover', () => {
+  const input = { routeName: 'podinfo', port: 9898, listenerPort: 15000, waypointSelector: WAYPOINT_SELECTOR };
+
+  it('points the routed port at the waypoint listener and remembers the original', () => {
+    const patch = takeoverPatch({ ...input, service: userService });
+    expect(patch?.spec.selector).toEqual(WAYPOINT_SELECTOR);
+    expect(patch?.spec.ports).toEqual([
+      { name: 'http', port: 9898, targetPort: 15000 },
+      { name: 'grpc', port: 9999 },
+    ]);
+    expect(JSON.parse(patch?.metadata.annotations[ORIGINAL_SPEC_ANNOTATION] ?? '')).toEqual({
+      selector: { app: 'podinfo' },
+      ports: [
+        { port: 9898, targetPort: 'http' },
+        { port: 9999, targetPort: null },
+      ],
+    });
+  });
+
+  it('is idempotent and keeps the first original across repeated takeovers', () => {
+    const taken = apply(userService, takeoverPatch({ ...input, service: userService }));
+    expect(takeoverPatch({ ...input, service: taken })).toBeUndefined();
+    const moved = apply(taken, takeoverPatch({ ...input, listenerPort: 15001, service: taken }));
+    expect(moved.spec?.ports?.[0]?.targetPort).toBe(15001);
+    expect(JSON.parse(moved.metadata?.annotations?.[ORIGINAL_SPEC_ANNOTATION] ?? '').selector).toEqual({ app: 'podinfo' });
+  });
+
+  it('gives the Service back exactly as it was', () => {
+    const taken = apply(userService, takeoverPatch({ ...input, service: userService }));
+    const restored = apply(taken, releasePatch(taken));
+    expect(restored.spec?.selector).toEqual({ app: 'podinfo' });
+    expect(restored.spec?.ports).toEqual(userService.spec?.ports);
+    expect(restored.metadata?.annotations?.[ORIGINAL_SPEC_ANNOTATION]).toBeUndefined();
+  });
+
+  it('does nothing to a Service it never took over', () => {
+    expect(releasePatch(userService)).toBeUndefined();
+  });
+});
