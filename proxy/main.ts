@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// `sluice-proxy`: runs one Sluice proxy. Flags override environment variables.
+import { parseArgs } from 'node:util';
+import { hostname } from 'node:os';
+import { pino } from 'pino';
+import { FileConfigSource } from './file-config-source.js';
+import { ProxyServer } from './proxy-server.js';
+import type { ConfigSource } from './config-source.js';
+
+const USAGE = `Usage: sluice-proxy --config-file <path> [options]
+
+  --config-file <path>     YAML or JSON snapshot, watched and reloaded   (SLUICE_CONFIG_FILE)
+  --admin-port <port>      health, readiness, /metrics, /config, /stats  (SLUICE_ADMIN_PORT, default 15000)
+  --bind-address <addr>    address of traffic and admin listeners         (SLUICE_BIND_ADDRESS, default 0.0.0.0)
+  --log-level <level>      trace, debug, info, warn, error, fatal, silent (SLUICE_LOG_LEVEL, default info)
+  --access-log             log one line per request                       (SLUICE_ACCESS_LOG=true)
+  --proxy-id <id>          identity in live stats reports                 (SLUICE_PROXY_ID, default $POD_NAME or host:pid)
+  --drain-timeout <ms>     how long shutdown waits for requests in flight (SLUICE_DRAIN_TIMEOUT_MS, default 10000)
+  --help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`sluice-proxy: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function integer(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) fail(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        'config-file': { type: 'string' },
+        'admin-port': { type: 'string' },
+        'bind-address': { type: 'string' },
+        'log-level': { type: 'string' },
+        'access-log': { type: 'boolean' },
+        'proxy-id': { type: 'string' },
+        'drain-timeout': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const flags = parsed.values;
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const env = process.env;
+  const configFile = flags['config-file'] ?? env.SLUICE_CONFIG_FILE;
+  // The control-plane stream is the other source; until it is wired in, a file is required.
+  if (configFile === undefined) fail('no config source: pass --config-file');
+  const logger = pino({ level: flags['log-level'] ?? env.SLUICE_LOG_LEVEL ?? 'info', base: { component: 'sluice-proxy' } });
+  const proxy = new ProxyServer({
+    bindAddress: flags['bind-address'] ?? env.SLUICE_BIND_ADDRESS ?? '0.0.0.0',
+    adminPort: integer(flags['admin-port'] ?? env.SLUICE_ADMIN_PORT ?? '15000', 'admin port'),
+    proxyId: flags['proxy-id'] ?? env.SLUICE_PROXY_ID ?? env.POD_NAME ?? `${hostname()}:${process.pid}`,
+    logger,
+    accessLog: flags['access-log'] ?? env.SLUICE_ACCESS_LOG === 'true',
+    collectProcessMetrics: true,
+    drainTimeoutMs: integer(flags['drain-timeout'] ?? env.SLUICE_DRAIN_TIMEOUT_MS ?? '10000', 'drain timeout'),
+  });
+  const source: ConfigSource = new FileConfigSource(configFile, logger);
+
+  let shuttingDown = false;
+  const shutdown = (signal: string): void => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, 'shutting down');
+    void source
+      .stop()
+      .then(() => proxy.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  await proxy.start();
+  logger.info({ source: source.description, adminPort: proxy.adminPort }, 'sluice-proxy started');
+  await source.start(proxy);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`sluice-proxy: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,181 @@
+// Prometheus metrics of one proxy instance, in a registry of its own (several proxies can
+// share a test process). No namespace label: the scrape configuration adds it. The hot path
+// goes through cached label children so that a request costs a few map lookups.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Seconds; fine below a millisecond (loopback, sidecar hops) and up to the 30 s timeouts. */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+/** Label values for requests that matched no rule and so reached no backend. */
+export const NO_ROUTE = '(none)';
+
+export type EjectedCounter = () => Iterable<{ listener: string; backend: string; ejected: number }>;
+
+interface Inc {
+  inc(value?: number): void;
+}
+interface Observe {
+  observe(value: number): void;
+}
+
+export class ProxyMetrics {
+  readonly registry = new Registry();
+
+  private readonly requests = new Counter({
+    name: 'sluice_requests_total',
+    help: 'Requests answered, by route, backend, status code and whether they were mirrored copies (code 0: no response; 499: client went away).',
+    labelNames: ['route', 'backend', 'code', 'mirrored'] as const,
+    registers: [this.registry],
+  });
+  private readonly duration = new Histogram({
+    name: 'sluice_request_duration_seconds',
+    help: 'Time from the arrival of a request to the end of its response, mirrored copies excluded.',
+    labelNames: ['route', 'backend'] as const,
+    buckets: [...DURATION_BUCKETS_SECONDS],
+    registers: [this.registry],
+  });
+  private readonly inFlight = new Gauge({
+    name: 'sluice_requests_in_flight',
+    help: 'Requests being served, by listener.',
+    labelNames: ['listener'] as const,
+    registers: [this.registry],
+  });
+  private readonly upstreamErrors = new Counter({
+    name: 'sluice_upstream_errors_total',
+    help: 'Tries that failed without a response (kind: connect-failure, reset, timeout), by route and backend.',
+    labelNames: ['route', 'backend', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly retries = new Counter({
+    name: 'sluice_retries_total',
+    help: 'Tries made after a failed one, by route and backend.',
+    labelNames: ['route', 'backend'] as const,
+    registers: [this.registry],
+  });
+  private readonly retriesDenied = new Counter({
+    name: 'sluice_retry_budget_exhausted_total',
+    help: 'Retries not made because the retry budget was used up.',
+    labelNames: ['route', 'backend'] as const,
+    registers: [this.registry],
+  });
+  private readonly ejections = new Counter({
+    name: 'sluice_outlier_ejections_total',
+    help: 'Endpoints ejected by outlier detection, by listener and backend.',
+    labelNames: ['listener', 'backend'] as const,
+    registers: [this.registry],
+  });
+  private readonly mirrorDropped = new Counter({
+    name: 'sluice_mirror_dropped_total',
+    help: 'Mirrored copies not sent or abandoned (reason: in-flight-limit, no-endpoint, body-overflow, client-gone).',
+    labelNames: ['route', 'backend', 'reason'] as const,
+    registers: [this.registry],
+  });
+  private readonly faults = new Counter({
+    name: 'sluice_faults_injected_total',
+    help: 'Faults injected, by route and kind (abort, delay).',
+    labelNames: ['route', 'kind'] as const,
+    registers: [this.registry],
+  });
+  private readonly configApplies = new Counter({
+    name: 'sluice_config_applies_total',
+    help: 'Snapshots received, by result (applied, rejected).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  private readonly configVersion = new Gauge({
+    name: 'sluice_config_version_info',
+    help: 'Always 1, labelled with the version of the snapshot in use.',
+    labelNames: ['version'] as const,
+    registers: [this.registry],
+  });
+  private readonly configLastApply = new Gauge({
+    name: 'sluice_config_last_apply_timestamp_seconds',
+    help: 'When the snapshot in use was applied (Unix time).',
+    registers: [this.registry],
+  });
+
+  private readonly requestChildren = new Map<string, Inc>();
+  private readonly durationChildren = new Map<string, Observe>();
+
+  constructor(ejectedCounter: EjectedCounter, collectProcessMetrics: boolean) {
+    new Gauge({
+      name: 'sluice_ejected_endpoints',
+      help: 'Endpoints currently ejected by outlier detection, by listener and backend.',
+      labelNames: ['listener', 'backend'] as const,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const e of ejectedCounter()) this.set({ listener: e.listener, backend: e.backend }, e.ejected);
+      },
+    });
+    if (collectProcessMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+
+  recordRequest(route: string, backend: string, code: number, mirrored: boolean, seconds: number | undefined): void {
+    const key = `${route}\n${backend}\n${code}\n${mirrored ? 1 : 0}`;
+    let inc = this.requestChildren.get(key);
+    if (inc === undefined) {
+      inc = this.requests.labels(route, backend, String(code), mirrored ? 'true' : 'false');
+      this.requestChildren.set(key, inc);
+    }
+    inc.inc();
+    if (seconds !== undefined) {
+      const dkey = `${route}\n${backend}`;
+      let obs = this.durationChildren.get(dkey);
+      if (obs === undefined) {
+        obs = this.duration.labels(route, backend);
+        this.durationChildren.set(dkey, obs);
+      }
+      obs.observe(seconds);
+    }
+  }
+
+  requestStarted(listener: string): void {
+    this.inFlight.inc({ listener });
+  }
+
+  requestEnded(listener: string): void {
+    this.inFlight.dec({ listener });
+  }
+
+  upstreamError(route: string, backend: string, kind: string): void {
+    this.upstreamErrors.inc({ route, backend, kind });
+  }
+
+  retry(route: string, backend: string): void {
+    this.retries.inc({ route, backend });
+  }
+
+  retryDenied(route: string, backend: string): void {
+    this.retriesDenied.inc({ route, backend });
+  }
+
+  ejected(listener: string, backend: string): void {
+    this.ejections.inc({ listener, backend });
+  }
+
+  mirrorDrop(route: string, backend: string, reason: string): void {
+    this.mirrorDropped.inc({ route, backend, reason });
+  }
+
+  faultInjected(route: string, kind: 'abort' | 'delay'): void {
+    this.faults.inc({ route, kind });
+  }
+
+  configApplied(version: string, atMs: number): void {
+    this.configApplies.inc({ result: 'applied' });
+    this.configVersion.reset();
+    this.configVersion.set({ version }, 1);
+    this.configLastApply.set(atMs / 1000);
+  }
+
+  configRejected(): void {
+    this.configApplies.inc({ result: 'rejected' });
+  }
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
