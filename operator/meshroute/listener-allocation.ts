@@ -6,7 +6,8 @@
 // in status.listenerPort and the apex Service targets it), so adding or removing other routes
 // never moves traffic of a route to another port.
 
-export const LISTENER_PORT_RANGE = { first: 15000, last: 15999 } as const;
+// Below it sit the admin ports (the waypoint serves metrics and health on 15020).
+export const LISTENER_PORT_RANGE = { first: 15100, last: 15999 } as const;
 
 export interface RouteClaim {
   name: string;

@@ -27,13 +27,13 @@ function apply(service: V1Service, patch: ReturnType<typeof takeoverPatch>): V1S
 }
 
 describe('apex Service takeover', () => {
-  const input = { routeName: 'podinfo', port: 9898, listenerPort: 15000, waypointSelector: WAYPOINT_SELECTOR };
+  const input = { routeName: 'podinfo', port: 9898, listenerPort: 15100, waypointSelector: WAYPOINT_SELECTOR };
 
   it('points the routed port at the waypoint listener and remembers the original', () => {
     const patch = takeoverPatch({ ...input, service: userService });
     expect(patch?.spec.selector).toEqual(WAYPOINT_SELECTOR);
     expect(patch?.spec.ports).toEqual([
-      { name: 'http', port: 9898, targetPort: 15000 },
+      { name: 'http', port: 9898, targetPort: 15100 },
       { name: 'grpc', port: 9999 },
     ]);
     expect(JSON.parse(patch?.metadata.annotations[ORIGINAL_SPEC_ANNOTATION] ?? '')).toEqual({
@@ -48,8 +48,8 @@ describe('apex Service takeover', () => {
   it('is idempotent and keeps the first original across repeated takeovers', () => {
     const taken = apply(userService, takeoverPatch({ ...input, service: userService }));
     expect(takeoverPatch({ ...input, service: taken })).toBeUndefined();
-    const moved = apply(taken, takeoverPatch({ ...input, listenerPort: 15001, service: taken }));
-    expect(moved.spec?.ports?.[0]?.targetPort).toBe(15001);
+    const moved = apply(taken, takeoverPatch({ ...input, listenerPort: 15101, service: taken }));
+    expect(moved.spec?.ports?.[0]?.targetPort).toBe(15101);
     expect(JSON.parse(moved.metadata?.annotations?.[ORIGINAL_SPEC_ANNOTATION] ?? '').selector).toEqual({ app: 'podinfo' });
   });
 

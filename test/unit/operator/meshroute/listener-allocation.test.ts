@@ -12,12 +12,12 @@ describe('allocateListeners', () => {
   it('gives each route the lowest free port and keeps recorded ones', () => {
     const result = allocateListeners([
       claim('b', 'svc-b', '2026-01-02T00:00:00Z'),
-      claim('a', 'svc-a', '2026-01-01T00:00:00Z', 15001),
+      claim('a', 'svc-a', '2026-01-01T00:00:00Z', 15101),
       claim('c', 'svc-c', '2026-01-03T00:00:00Z'),
     ]);
-    expect(result.ports.get('a')).toBe(15001);
-    expect(result.ports.get('b')).toBe(15000);
-    expect(result.ports.get('c')).toBe(15002);
+    expect(result.ports.get('a')).toBe(15101);
+    expect(result.ports.get('b')).toBe(15100);
+    expect(result.ports.get('c')).toBe(15102);
     expect(result.conflicts.size).toBe(0);
   });
 
@@ -30,11 +30,11 @@ describe('allocateListeners', () => {
 
   it('reassigns a duplicated recorded port to the younger route', () => {
     const result = allocateListeners([
-      claim('x', 's1', '2026-01-01T00:00:00Z', 15000),
-      claim('y', 's2', '2026-01-02T00:00:00Z', 15000),
+      claim('x', 's1', '2026-01-01T00:00:00Z', 15100),
+      claim('y', 's2', '2026-01-02T00:00:00Z', 15100),
     ]);
-    expect(result.ports.get('x')).toBe(15000);
-    expect(result.ports.get('y')).toBe(15001);
+    expect(result.ports.get('x')).toBe(15100);
+    expect(result.ports.get('y')).toBe(15101);
   });
 
   it('ignores recorded ports outside the range and reports exhaustion', () => {

@@ -69,11 +69,11 @@ describe('buildNamespaceSnapshot', () => {
 
   it('translates a route into a snapshot the proxy accepts', () => {
     const result = buildNamespaceSnapshot({ namespace: 'ns', routes: [canaryRoute], services, endpointSlices: slices, addressMappings: mappings });
-    expect(result.outcomes.get('podinfo')).toEqual({ accepted: true, listenerPort: 15000, listenerName: 'podinfo' });
+    expect(result.outcomes.get('podinfo')).toEqual({ accepted: true, listenerPort: 15100, listenerName: 'podinfo' });
     const validated = validateSnapshot({ version: 'v1', ...result.snapshot });
     if (!validated.ok) throw new Error(validated.error);
     const listener = result.snapshot.listeners[0];
-    expect(listener?.port).toBe(15000);
+    expect(listener?.port).toBe(15100);
     expect(listener?.rules[1]).toEqual({
       name: 'weighted',
       backends: [
