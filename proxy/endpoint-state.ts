@@ -15,7 +15,7 @@ export interface EndpointState {
   ejectionCount: number;
   /** Epoch ms until which the endpoint is ejected; 0 when it is not. */
   ejectedUntil: number;
-  /** Epoch ms of the last ejection, 0 if never. */
+  /** Epoch ms of the last ejection (meaningful once ejectionCount > 0). */
   lastEjectedAt: number;
 }
 

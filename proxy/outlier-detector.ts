@@ -38,7 +38,7 @@ export function recordFailure(
   if (ejected > 0 && ((ejected + 1) * 100) / peers.length > settings.maxEjectionPercent) return false;
 
   // An ejection long forgotten should not make the next one longer.
-  if (endpoint.lastEjectedAt > 0 && now - endpoint.lastEjectedAt > settings.maxEjectionTime + settings.baseEjectionTime) {
+  if (endpoint.ejectionCount > 0 && now - endpoint.lastEjectedAt > settings.maxEjectionTime + settings.baseEjectionTime) {
     endpoint.ejectionCount = 0;
   }
   endpoint.ejectionCount++;

@@ -1,0 +1,37 @@
+import { ProxyMetrics } from '../../../proxy/metrics.js';
+
+describe('ProxyMetrics', () => {
+  it('keeps each instance in its own registry', async () => {
+    const a = new ProxyMetrics(() => [], false);
+    const b = new ProxyMetrics(() => [], false);
+    a.recordRequest('web/split', 'canary', 200, false, 0.0004);
+    expect((await a.exposition()).body).toContain('sluice_requests_total{route="web/split",backend="canary",code="200",mirrored="false"} 1');
+    expect((await b.exposition()).body).not.toContain('backend="canary"');
+  });
+
+  it('resolves sub-millisecond latencies and counts mirrored copies apart', async () => {
+    const m = new ProxyMetrics(() => [{ listener: 'web', backend: 'canary', ejected: 2 }], false);
+    m.recordRequest('web/split', 'canary', 200, false, 0.0004);
+    m.recordRequest('web/split', 'canary', 200, false, 0.0004);
+    m.recordRequest('web/split', 'shadow', 0, true, undefined);
+    const body = (await m.exposition()).body;
+    expect(body).toContain('sluice_request_duration_seconds_bucket{le="0.00025",route="web/split",backend="canary"} 0');
+    expect(body).toContain('sluice_request_duration_seconds_bucket{le="0.0005",route="web/split",backend="canary"} 2');
+    expect(body).toContain('sluice_requests_total{route="web/split",backend="shadow",code="0",mirrored="true"} 1');
+    expect(body).toContain('sluice_ejected_endpoints{listener="web",backend="canary"} 2');
+    expect(body).not.toContain('namespace=');
+  });
+
+  it('exports the version and time of the snapshot in force', async () => {
+    const m = new ProxyMetrics(() => [], false);
+    m.configApplied('v1', 1_000_000);
+    m.configApplied('v2', 2_000_000);
+    m.configRejected();
+    const body = (await m.exposition()).body;
+    expect(body).toContain('sluice_config_version_info{version="v2"} 1');
+    expect(body).not.toContain('version="v1"');
+    expect(body).toContain('sluice_config_last_apply_timestamp_seconds 2000');
+    expect(body).toContain('sluice_config_applies_total{result="applied"} 2');
+    expect(body).toContain('sluice_config_applies_total{result="rejected"} 1');
+  });
+});
