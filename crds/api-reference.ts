@@ -140,7 +140,7 @@ export function renderApiReference(): string {
     'Conventions:',
     '',
     '- **duration**: a Go duration string as in Flagger: `30s`, `1m30s`, `1.5h`, `250ms` (units ns, us, µs, ms, s, m, h; no sign). The operator parses it with `parseDuration` from `crds/duration.ts`, which accepts exactly what the API server accepts.',
-    '- **Regular expressions** match the whole value. The API server checks that they are valid RE2; the operator also requires them to compile as JavaScript RegExps in Unicode mode, which is how the proxy runs them (RE2 and JavaScript agree on the common syntax: classes, groups, alternation, repetition, anchors, `\\d\\w\\s`).',
+    '- **Regular expressions** match the whole value. The API server checks that they are valid RE2; the operator also requires them to compile as JavaScript RegExps, which is how the proxy runs them. Keep to the syntax both share: character classes, groups, alternation, repetition, anchors, `\\d`, `\\w`, `\\s`.',
     '- **Defaults** are filled in by the API server, so stored objects always have them.',
     '- **Manual actions** (promote, abort, retry, pause, resume) are requested without editing the spec: set the annotation `sluice.dev/action` on the Canary to `<action>:<nonce>` (the CLI does this). The operator answers in `status.manualAction` with the same nonce and the state `Pending`, `Applied` or `Rejected`.',
     '',

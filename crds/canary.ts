@@ -541,6 +541,22 @@ const manualAction = object(
   { description: 'The last action requested through the sluice.dev/action annotation and what became of it.' },
 );
 
+const timestamp = (description: string) => string({ description, format: 'date-time', maxLength: 64 });
+
+const rolloutProgress = object(
+  {
+    startedAt: optional(timestamp('When the current rollout started.')),
+    finishedAt: optional(timestamp('When the last rollout was promoted or rolled back.')),
+    preRolloutPassed: optional(boolean({ description: 'The pre-rollout webhooks passed for this revision.' })),
+    stepRoute: optional(string({ description: 'Key of the traffic route of the current step.', maxLength: 256 })),
+    stepStartedAt: optional(timestamp('When every proxy had applied the current step: its analysis window starts here.')),
+    lastAnalysisAt: optional(timestamp('When the last analysis ran.')),
+    mirrorDone: optional(boolean({ description: 'The mirroring step of this rollout is over.' })),
+    stalled: optional(boolean({ description: 'A Deployment missed its progress deadline.' })),
+  },
+  { description: 'Bookkeeping of the rollout in progress, so that a restarted operator carries on where the last one stopped.' },
+);
+
 export const canaryStatus = object({
   phase: optional(enumOf(CANARY_PHASES, { description: 'Where the rollout is.' })),
   canaryWeight: optional(integer({ description: 'Percentage of traffic the canary receives.', minimum: 0, maximum: 100, format: 'int32' })),
@@ -561,6 +577,7 @@ export const canaryStatus = object({
   conditions: optional(conditions('Ready, Stalled, Reconciling (kstatus) and Promoted.')),
   analysisResults: optional(array(analysisResult, { description: 'Results of the last analysis step.', maxItems: 64 })),
   manualAction: optional(manualAction),
+  rollout: optional(rolloutProgress),
 });
 
 export type CanarySpec = Static<typeof canarySpec>;
@@ -579,6 +596,7 @@ export type CanaryJudge = NonNullable<CanaryAnalysis['judge']>;
 export type DeploymentWindow = NonNullable<CanaryAnalysis['windows']>[number];
 export type AnalysisResult = NonNullable<CanaryStatus['analysisResults']>[number];
 export type ManualActionStatus = NonNullable<CanaryStatus['manualAction']>;
+export type RolloutProgress = NonNullable<CanaryStatus['rollout']>;
 
 /** A Canary as read from the API server (server-side defaults applied). */
 export type Canary = Resource<'Canary', CanarySpec, CanaryStatus>;

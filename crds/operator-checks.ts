@@ -25,7 +25,7 @@ export interface OperatorRule {
 export const OPERATOR_RULES: readonly OperatorRule[] = [
   {
     kind: 'Canary',
-    rule: 'Regular expressions in analysis.match must also compile as JavaScript RegExps (Unicode mode) and must not use POSIX classes such as [[:alpha:]], which JavaScript would read differently. The API server only checks RE2 syntax.',
+    rule: 'Regular expressions in analysis.match must also compile as JavaScript RegExps, and must not use RE2 syntax that JavaScript reads differently: POSIX classes such as [[:alpha:]] and the escapes \\A, \\z, \\Q...\\E, \\p, \\P, \\C. The API server only checks RE2 syntax.',
     pure: true,
   },
   { kind: 'Canary', rule: 'Window schedules must have values in range for each cron field (e.g. minute 0-59) and must fire at some time.', pure: true },
@@ -36,7 +36,7 @@ export const OPERATOR_RULES: readonly OperatorRule[] = [
   { kind: 'Canary', rule: 'A named targetPort must be a port name in the target\'s pod template.', pure: false },
   { kind: 'Canary', rule: 'Every metric templateRef must name an existing MetricTemplate, and every {{ variables.NAME }} its query uses must be given in templateVariables.', pure: false },
   { kind: 'Canary', rule: 'Every alert providerRef must name an existing AlertProvider.', pure: false },
-  { kind: 'MeshRoute', rule: 'Regular expressions in matches must also compile as JavaScript RegExps (Unicode mode), without POSIX classes.', pure: true },
+  { kind: 'MeshRoute', rule: 'Regular expressions in matches must also compile as JavaScript RegExps, without the RE2-only syntax listed for Canary.', pure: true },
   { kind: 'MeshRoute', rule: 'Only one MeshRoute may take over a given Service port; the apex Service and every backend and mirror Service must exist.', pure: false },
   { kind: 'MetricTemplate', rule: 'A query may only use the variables name, namespace, target, service, interval and variables.NAME.', pure: true },
   { kind: 'MetricTemplate', rule: 'A prometheus query must be valid PromQL (checked when it first runs) and secretRef must name a Secret with key token, or keys username and password.', pure: false },
@@ -44,16 +44,25 @@ export const OPERATOR_RULES: readonly OperatorRule[] = [
 ];
 
 /**
- * Compiles a match regex the way the proxy applies it: against the whole value, in
- * Unicode mode. Shared by the operator's checks and the proxy so they cannot disagree.
+ * Compiles a match regex the way the proxy applies it (proxy/snapshot.ts
+ * compileAnchoredRegex): against the whole value, no flags. A unit test keeps the two equal.
  */
 export function compileMatchRegex(pattern: string): RegExp {
-  return new RegExp(`^(?:${pattern})$`, 'u');
+  return new RegExp(`^(?:${pattern})$`);
 }
 
-function regexProblem(field: string, pattern: string): Problem | undefined {
+// RE2 escapes that a JavaScript RegExp without the u flag silently reads as literal letters
+// (\z is "z"), so the pattern would compile and match something else than the user meant.
+const RE2_ONLY_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\([AzQEpPC])/;
+
+/** Why a regex the API server accepted (valid RE2) cannot be used by the proxy, if so. */
+export function regexProblem(field: string, pattern: string): Problem | undefined {
   if (/\[\[:[a-z]+:\]/.test(pattern)) {
     return { field, message: 'POSIX character classes like [[:alpha:]] are not supported; use e.g. [a-zA-Z]' };
+  }
+  const escape = RE2_ONLY_ESCAPE.exec(pattern);
+  if (escape !== null) {
+    return { field, message: `the RE2 escape \\${escape[1] ?? ''} means something else in JavaScript; rewrite it (e.g. $ instead of \\z)` };
   }
   try {
     compileMatchRegex(pattern);
@@ -72,6 +81,8 @@ function stringMatchProblems(field: string, match: StringMatch): Problem[] {
 function mapMatchProblems(field: string, matches: Record<string, StringMatch> | undefined): Problem[] {
   return Object.entries(matches ?? {}).flatMap(([name, m]) => stringMatchProblems(`${field}[${name}]`, m));
 }
+
+const SCHEDULE_REFERENCE_DATE = new Date(Date.UTC(2026, 0, 1));
 
 /** Problems in a Canary spec the API server accepted. Empty when the spec is usable. */
 export function canaryProblems(spec: CanarySpec): Problem[] {
@@ -102,7 +113,8 @@ export function canaryProblems(spec: CanarySpec): Problem[] {
       return;
     }
     try {
-      time.sendAt();
+      // From a fixed date, not now, so that the check stays a pure function.
+      time.getNextDateFrom(SCHEDULE_REFERENCE_DATE, w.timeZone);
     } catch {
       problems.push({ field: `${at}.schedule`, message: 'the schedule never fires' });
     }
