@@ -47,7 +47,7 @@ function constraints(s: JsonSchemaProps): string[] {
     if (named !== 'duration') out.push(named ?? `pattern \`${s.pattern}\``);
   }
   if (s.minLength !== undefined && s.minLength > 0) out.push(`min length ${s.minLength}`);
-  if (s.maxLength !== undefined) out.push(`max length ${s.maxLength}`);
+  if (s.maxLength !== undefined && typeName(s) !== 'duration' && s.format !== 'date-time') out.push(`max length ${s.maxLength}`);
   if (s.minItems !== undefined) out.push(`min ${s.minItems} items`);
   if (s.maxItems !== undefined) out.push(`max ${s.maxItems} items`);
   if (s['x-kubernetes-list-map-keys'] !== undefined) out.push(`unique ${s['x-kubernetes-list-map-keys'].join('+')}`);
@@ -83,7 +83,8 @@ function walkInner(s: JsonSchemaProps, path: string, rows: Row[], rules: RuleRow
   }
 }
 
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const html = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const cell = (text: string): string => html(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function fieldTable(rows: Row[]): string[] {
   const out = ['| Field | Type | Required | Constraints | Description |', '| --- | --- | --- | --- | --- |'];
@@ -105,7 +106,7 @@ function kindSection(def: KindDefinition): string[] {
   const out = [
     `## ${meta.kind}`,
     '',
-    def.description,
+    html(def.description),
     '',
     `\`apiVersion: ${API_VERSION}\`, \`kind: ${meta.kind}\`, plural \`${meta.plural}\`, short name${meta.shortNames.length > 1 ? 's' : ''} ${meta.shortNames.map((n) => `\`${n}\``).join(', ')}, category \`${CATEGORY}\`, namespaced, status subresource.`,
     '',
@@ -119,7 +120,7 @@ function kindSection(def: KindDefinition): string[] {
     '',
     `### ${meta.kind} validation rules (CEL, enforced by the API server)`,
     '',
-    ...rules.map((r) => `- \`${r.path}\`: ${r.rule.message}. Rule: \`${r.rule.rule}\``),
+    ...rules.map((r) => `- \`${r.path}\`: ${html(r.rule.message)}. Rule: \`${r.rule.rule}\``),
     '',
     `### ${meta.kind} status`,
     '',
@@ -149,7 +150,7 @@ export function renderApiReference(): string {
     '',
     'CEL cannot express these (they need a JavaScript regex engine, the cron and time-zone databases, or other objects). The operator checks them on every reconcile and reports a violation in the status (Canary: `Stalled`; MeshRoute: `Accepted=False`) instead of acting on the object.',
     '',
-    ...OPERATOR_RULES.map((r) => `- **${r.kind}**: ${r.rule}`),
+    ...OPERATOR_RULES.map((r) => `- **${r.kind}**: ${html(r.rule)}`),
     '',
   ];
   return out.join('\n');

@@ -185,15 +185,16 @@ export function conditions(description: string) {
 }
 
 /** Retry policy shared by Canary.spec.service and MeshRoute rules. */
-export const RETRY_ON_TOKENS = ['5xx', 'gateway-error', 'reset', 'connect-failure', 'retriable-4xx', 'refused-stream'] as const;
+export const RETRY_ON_TOKENS = ['5xx', 'gateway-error', 'reset', 'connect-failure', 'timeout', 'retriable-4xx', 'refused-stream'] as const;
 const retryOnToken = `(${RETRY_ON_TOKENS.join('|')}|[1-5][0-9][0-9])`;
 export const retries = object(
   {
-    attempts: integer({ description: 'Retries after the first try (0 disables retries).', minimum: 0, maximum: 10, format: 'int32' }),
+    // 5: the proxy's limit (proxy/snapshot.ts LIMITS.maxRetryAttempts); more only multiplies load.
+    attempts: integer({ description: 'Retries after the first try (0 disables retries).', minimum: 0, maximum: 5, format: 'int32' }),
     perTryTimeout: optional(duration({ description: 'Timeout of each try, e.g. 2s.', min: '1ms' })),
     retryOn: optional(
       string({
-        description: `Comma-separated conditions that trigger a retry: ${RETRY_ON_TOKENS.join(', ')} or an HTTP status code. Default: connect-failure,refused-stream,gateway-error.`,
+        description: `Comma-separated conditions that trigger a retry: ${RETRY_ON_TOKENS.join(', ')} or an HTTP status code (Envoy's vocabulary; timeout: the try exceeded perTryTimeout). Default: connect-failure,reset,timeout,503.`,
         maxLength: 256,
         pattern: `^${retryOnToken}(,${retryOnToken})*$`,
       }),
@@ -206,17 +207,22 @@ export type Retries = Static<typeof retries>;
 function headerValues(description: string) {
   return map(string({ maxLength: 4096 }), { description, maxProperties: 32, validations: [tokenKeysRule('header')] });
 }
-const headerOperations = object({
-  set: optional(headerValues('Headers to set, replacing existing values.')),
-  add: optional(headerValues('Headers to append to existing values.')),
-  remove: optional(
-    array(string({ maxLength: 256, pattern: HTTP_TOKEN_PATTERN }), { description: 'Headers to remove.', maxItems: 32, listType: 'set' }),
-  ),
-});
+function headerOperations(which: string) {
+  return object(
+    {
+      set: optional(headerValues('Headers to set, replacing existing values.')),
+      add: optional(headerValues('Headers to append to existing values.')),
+      remove: optional(
+        array(string({ maxLength: 256, pattern: HTTP_TOKEN_PATTERN }), { description: 'Headers to remove.', maxItems: 32, listType: 'set' }),
+      ),
+    },
+    { description: `Rewrites of ${which} headers.` },
+  );
+}
 export const headers = object(
   {
-    request: optional(headerOperations),
-    response: optional(headerOperations),
+    request: optional(headerOperations('request')),
+    response: optional(headerOperations('response')),
   },
   { description: 'Header rewrites on requests (before forwarding) and responses (before returning them).' },
 );
