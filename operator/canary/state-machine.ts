@@ -1,0 +1,683 @@
+// The canary state machine: (spec, status, observations, now) → (actions, new status).
+// Pure and synchronous; the canary controller performs the actions and feeds back what it
+// sees. It is level-triggered: every call recomputes what the world should look like from
+// the status alone, so calling it twice, or after an operator restart, is harmless.
+//
+// When it needs an answer only I/O can give (a webhook gate, an analysis step) it returns
+// `needs` instead of acting; the controller gets the answers and calls it again with them.
+import type { AlertSeverity, CanaryPhase, CanarySpec, CanaryStatus, AnalysisResult, ManualActionName } from '../../crds/canary.js';
+import { maxWeight, nextPromotionWeight, nextWeight, readyThreshold, rolloutStrategy } from './steps.js';
+
+/** Where the apex's traffic goes. */
+export type DesiredRoute =
+  | { kind: 'primary' }
+  | { kind: 'weighted'; canaryWeight: number }
+  | { kind: 'ab' }
+  | { kind: 'mirror'; mirrorPercent: number }
+  | { kind: 'canary' };
+
+export function routeKey(route: DesiredRoute): string {
+  switch (route.kind) {
+    case 'weighted':
+      return `weighted:${route.canaryWeight}`;
+    case 'mirror':
+      return `mirror:${route.mirrorPercent}`;
+    default:
+      return route.kind;
+  }
+}
+
+export interface DeploymentObservation {
+  /** Revision hash of the pod template (and its configs) the Deployment runs or rolls out. */
+  revision: string;
+  /** spec.replicas */
+  replicas: number;
+  readyReplicas: number;
+  /** The Deployment controller finished rolling out the current template. */
+  rolledOut: boolean;
+}
+
+export type GateWebhook = 'confirm-rollout' | 'confirm-traffic-increase' | 'confirm-promotion' | 'rollback';
+
+export type Need =
+  | { type: 'gate'; webhook: GateWebhook }
+  | { type: 'pre-rollout' }
+  /** One analysis step over [windowStart, now]; `early`: only a conclusive failure matters. */
+  | { type: 'analysis'; windowStart: string; early: boolean };
+
+export interface AnalysisAnswer {
+  verdict: 'pass' | 'fail' | 'inconclusive';
+  /** A failure decided by a sequential test: strong enough to roll back at once. */
+  conclusive: boolean;
+  results: AnalysisResult[];
+  /** Human-readable summary, e.g. the failing metric with value and threshold. */
+  summary: string;
+}
+
+export interface Answers {
+  /** Gate webhooks: confirm-* open (true) or closed; rollback triggered (true) or not. */
+  gates?: Partial<Record<GateWebhook, { value: boolean; message: string }>>;
+  preRollout?: { ok: boolean; message: string };
+  analysis?: AnalysisAnswer;
+}
+
+export interface CanaryObservations {
+  deleting: boolean;
+  target?: DeploymentObservation;
+  primary?: DeploymentObservation;
+  /** The route every proxy serving the apex has acknowledged, and since when. */
+  appliedRoute?: { route: DesiredRoute; since: string };
+  /** A manual action requested through the annotation and not yet acknowledged. */
+  manualAction?: { action: ManualActionName; nonce: string };
+  /** Deployment windows: whether one is open now; when the next opens if not. */
+  window: { open: boolean; nextOpenAt?: string };
+  answers?: Answers;
+}
+
+export interface MachineInput {
+  spec: CanarySpec;
+  status: CanaryStatus;
+  generation: number;
+  now: Date;
+  observed: CanaryObservations;
+}
+
+export type CanaryAction =
+  | { type: 'EnsureServices' }
+  /** Create <target>-primary from the target's template if it does not exist. */
+  | { type: 'EnsurePrimary'; replicas: number }
+  /** Copy the target's current template to the primary and scale it. */
+  | { type: 'PromotePrimary'; replicas: number }
+  | { type: 'ScaleTarget'; replicas: number }
+  | { type: 'SetRoute'; route: DesiredRoute }
+  /** post-rollout and rollback webhooks, fire and forget. */
+  | { type: 'CallHooks'; webhook: 'post-rollout' }
+  | { type: 'Event'; eventType: 'Normal' | 'Warning'; reason: string; message: string; alert?: AlertSeverity }
+  /** Deletion done: release the apex, remove Sluice's objects and the finalizer. */
+  | { type: 'Finalize' };
+
+export type MachineOutput =
+  | { kind: 'needs'; needs: Need[] }
+  | { kind: 'act'; actions: CanaryAction[]; status: CanaryStatus; requeueAfterMs?: number };
+
+/** Seconds between early checks of live counters while a compare judge is watching. */
+export const EARLY_CHECK_INTERVAL_MS = 2_000;
+/** How soon to look again while waiting for something that happens on its own. */
+const POLL_MS = 1_000;
+
+type Rollout = NonNullable<CanaryStatus['rollout']>;
+
+/** A context with the inputs and the output being built, so the phases read plainly. */
+class Step {
+  readonly actions: CanaryAction[] = [];
+  /** Desired state, last word wins: one pass may change its mind (idle → rollout start). */
+  desiredRoute: DesiredRoute | undefined;
+  targetReplicas: number | undefined;
+  status: CanaryStatus;
+  requeueAfterMs: number | undefined;
+  readonly needs: Need[] = [];
+  readonly nowIso: string;
+
+  constructor(readonly input: MachineInput) {
+    this.status = structuredClone(input.status);
+    this.nowIso = input.now.toISOString();
+  }
+
+  get spec(): CanarySpec {
+    return this.input.spec;
+  }
+  get observed(): CanaryObservations {
+    return this.input.observed;
+  }
+  get rollout(): Rollout {
+    this.status.rollout ??= {};
+    return this.status.rollout;
+  }
+  get intervalMs(): number {
+    return parseIntervalMs(this.spec.analysis.interval);
+  }
+
+  act(action: CanaryAction): void {
+    this.actions.push(action);
+  }
+  event(eventType: 'Normal' | 'Warning', reason: string, message: string, alert?: AlertSeverity): void {
+    this.act({ type: 'Event', eventType, reason, message, ...(alert ? { alert } : {}) });
+  }
+  requeue(ms: number): void {
+    this.requeueAfterMs = this.requeueAfterMs === undefined ? ms : Math.min(this.requeueAfterMs, ms);
+  }
+  phase(next: CanaryPhase, message: string): void {
+    if (this.status.phase !== next) {
+      this.status.phase = next;
+      this.status.lastTransitionTime = this.nowIso;
+    }
+    this.status.message = message;
+  }
+  message(text: string): void {
+    this.status.message = text;
+  }
+  /** Asks for an answer unless it is already given. */
+  need<K extends keyof Answers>(key: K, need: Need): Answers[K] | undefined {
+    const answer = this.observed.answers?.[key];
+    if (answer === undefined) this.needs.push(need);
+    return answer;
+  }
+  gate(webhook: GateWebhook): { value: boolean; message: string } | undefined {
+    if (!hasWebhook(this.spec, webhook)) return { value: webhook !== 'rollback', message: '' };
+    const answer = this.observed.answers?.gates?.[webhook];
+    if (answer === undefined) this.needs.push({ type: 'gate', webhook });
+    return answer;
+  }
+  scaleTarget(replicas: number): void {
+    this.targetReplicas = replicas;
+  }
+  /** Routes traffic, and says whether every proxy has applied that route. */
+  route(route: DesiredRoute): boolean {
+    this.desiredRoute = route;
+    this.status.canaryWeight = canaryShare(route);
+    const applied = this.observed.appliedRoute;
+    return applied !== undefined && routeKey(applied.route) === routeKey(route);
+  }
+}
+
+function hasWebhook(spec: CanarySpec, type: string): boolean {
+  return spec.analysis.webhooks?.some((w) => w.type === type) ?? false;
+}
+
+function canaryShare(route: DesiredRoute): number {
+  switch (route.kind) {
+    case 'weighted':
+      return route.canaryWeight;
+    case 'canary':
+      return 100;
+    default:
+      return 0;
+  }
+}
+
+export function parseIntervalMs(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (match) {
+    const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] as 'ms' | 's' | 'm' | 'h'];
+    return Number(match[1]) * unit;
+  }
+  // Compound durations ("1m30s"): sum the terms.
+  let total = 0;
+  for (const [, n, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    total += Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  }
+  return total > 0 ? total : 60_000;
+}
+
+function elapsedMs(sinceIso: string | undefined, now: Date): number {
+  if (!sinceIso) return 0;
+  const since = Date.parse(sinceIso);
+  return Number.isFinite(since) ? now.getTime() - since : 0;
+}
+
+function isReady(d: DeploymentObservation | undefined, thresholdPercent: number | undefined): boolean {
+  if (!d || !d.rolledOut) return false;
+  return d.readyReplicas >= readyThreshold(d.replicas, thresholdPercent);
+}
+
+/** How many replicas the target runs while it is the canary: as many as the primary. */
+function canaryReplicas(observed: CanaryObservations): number {
+  return Math.max(1, observed.primary?.replicas ?? observed.target?.replicas ?? 1);
+}
+
+function setCondition(status: CanaryStatus, type: 'Ready' | 'Stalled' | 'Reconciling' | 'Promoted', value: boolean, reason: string, message: string, now: string, generation: number): void {
+  const conditions = status.conditions ?? [];
+  const next = value ? 'True' : 'False';
+  const existing = conditions.find((c) => c.type === type);
+  if (existing) {
+    if (existing.status !== next) existing.lastTransitionTime = now;
+    existing.status = next;
+    existing.reason = reason;
+    existing.message = message;
+    existing.observedGeneration = generation;
+  } else {
+    conditions.push({ type, status: next, reason, message, lastTransitionTime: now, observedGeneration: generation });
+  }
+  status.conditions = conditions;
+}
+
+const IDLE: readonly CanaryPhase[] = ['Initialized', 'Succeeded', 'Failed'];
+const ACTIVE: readonly CanaryPhase[] = ['Progressing', 'Waiting', 'WaitingPromotion'];
+
+export function decide(input: MachineInput): MachineOutput {
+  const s = new Step(input);
+  s.status.observedGeneration = input.generation;
+
+  if (input.observed.deleting) {
+    terminate(s);
+  } else if (!input.observed.target) {
+    s.message(`target Deployment ${input.spec.targetRef.name} not found`);
+    s.requeue(s.intervalMs);
+  } else {
+    handleManualAction(s);
+    runPhase(s);
+  }
+
+  if (s.needs.length > 0) return { kind: 'needs', needs: s.needs };
+  updateConditions(s);
+  const actions: CanaryAction[] = [];
+  const [setup, rest] = partition(s.actions, (a) => a.type === 'EnsureServices' || a.type === 'EnsurePrimary' || a.type === 'PromotePrimary');
+  actions.push(...setup);
+  if (s.targetReplicas !== undefined) actions.push({ type: 'ScaleTarget', replicas: s.targetReplicas });
+  if (s.desiredRoute !== undefined) actions.push({ type: 'SetRoute', route: s.desiredRoute });
+  actions.push(...rest);
+  return { kind: 'act', actions, status: s.status, ...(s.requeueAfterMs === undefined ? {} : { requeueAfterMs: s.requeueAfterMs }) };
+}
+
+function partition<T>(items: readonly T[], test: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(test), items.filter((item) => !test(item))];
+}
+
+function runPhase(s: Step): void {
+  const phase = s.status.phase ?? 'Initializing';
+  if (phase === 'Initializing' || phase === 'Terminated' || phase === 'Terminating') return initialize(s);
+  if (IDLE.includes(phase)) return idle(s);
+  if (phase === 'Promoting') return promote(s);
+  if (phase === 'Finalising') return finalise(s);
+  return progress(s);
+}
+
+function initialize(s: Step): void {
+  const target = s.observed.target;
+  if (!target) return;
+  if (s.status.phase !== 'Initializing') s.phase('Initializing', 'creating the primary Deployment and Services');
+  s.act({ type: 'EnsureServices' });
+  s.act({ type: 'EnsurePrimary', replicas: Math.max(1, target.replicas) });
+  const routed = s.route({ kind: 'primary' });
+  if (!isReady(s.observed.primary, s.spec.analysis.primaryReadyThreshold)) {
+    s.message(`waiting for ${s.spec.targetRef.name}-primary to be ready`);
+    return s.requeue(POLL_MS);
+  }
+  if (!routed) {
+    s.message('waiting for every waypoint proxy to route all traffic to the primary');
+    return s.requeue(POLL_MS);
+  }
+  // Only now is the target's traffic served by the primary: it can go to zero.
+  s.scaleTarget(0);
+  s.status.lastAppliedSpec = target.revision;
+  s.status.lastPromotedSpec = s.observed.primary?.revision ?? target.revision;
+  s.status.failedChecks = 0;
+  s.status.iterations = 0;
+  s.phase('Initialized', `initialization done: ${s.spec.targetRef.name}-primary serves all traffic`);
+  s.event('Normal', 'Initialized', `Initialization done: ${s.spec.targetRef.name}-primary serves all traffic`);
+}
+
+function idle(s: Step): void {
+  const target = s.observed.target;
+  if (!target) return;
+  // Level-triggered: whatever happened before, an idle canary sends nothing to the target.
+  const routed = s.route({ kind: 'primary' });
+  if (routed) s.scaleTarget(0);
+  if (target.revision === s.status.lastAppliedSpec) return;
+  if (s.spec.suspend) {
+    s.message(`new revision ${target.revision} detected, but the Canary is suspended`);
+    return;
+  }
+  startRollout(s, target.revision);
+}
+
+function startRollout(s: Step, revision: string): void {
+  const gate = s.gate('confirm-rollout');
+  if (!gate) return;
+  if (!gate.value) {
+    s.phase('Waiting', `waiting for approval: confirm-rollout webhook closed ${gate.message ? `(${gate.message})` : ''}`.trim());
+    return s.requeue(s.intervalMs);
+  }
+  s.status.lastAppliedSpec = revision;
+  s.status.failedChecks = 0;
+  s.status.iterations = 0;
+  s.status.canaryWeight = 0;
+  s.status.analysisResults = [];
+  s.status.rollout = { startedAt: s.nowIso };
+  s.phase('Progressing', `new revision ${revision} detected: starting the rollout`);
+  s.event('Normal', 'Progressing', `New revision ${revision} detected, starting the rollout`, 'info');
+  progress(s);
+}
+
+function progress(s: Step): void {
+  const target = s.observed.target;
+  if (!target) return;
+  const analysis = s.spec.analysis;
+
+  if (target.revision !== s.status.lastAppliedSpec) {
+    // A newer revision replaces the one being analysed: back to the primary and start over.
+    s.event('Normal', 'NewRevision', `Revision ${target.revision} replaces ${s.status.lastAppliedSpec ?? 'the previous one'}: restarting the analysis`);
+    s.route({ kind: 'primary' });
+    if (s.spec.suspend) {
+      s.phase('Waiting', `new revision ${target.revision} detected, but the Canary is suspended`);
+      return;
+    }
+    return startRollout(s, target.revision);
+  }
+
+  if (s.status.phase === 'Waiting') {
+    // Held by confirm-rollout: ask again each interval.
+    return startRollout(s, target.revision);
+  }
+
+  s.scaleTarget(canaryReplicas(s.observed));
+  if (!isReady(target, analysis.canaryReadyThreshold)) {
+    const waited = elapsedMs(s.rollout.startedAt, s.input.now);
+    if (waited > s.spec.progressDeadlineSeconds * 1000) {
+      return rollback(s, `canary ${s.spec.targetRef.name} was not ready within ${s.spec.progressDeadlineSeconds}s (progressDeadlineSeconds)`);
+    }
+    s.route({ kind: 'primary' });
+    s.message(`waiting for the canary ${s.spec.targetRef.name} to be ready (${target.readyReplicas}/${target.replicas})`);
+    return s.requeue(POLL_MS);
+  }
+
+  if (!s.rollout.preRolloutPassed && hasWebhook(s.spec, 'pre-rollout')) {
+    const answer = s.need('preRollout', { type: 'pre-rollout' });
+    if (!answer) return;
+    if (!answer.ok) return rollback(s, `pre-rollout webhook failed: ${answer.message}`);
+    s.rollout.preRolloutPassed = true;
+  }
+
+  if (s.spec.skipAnalysis) {
+    s.event('Normal', 'SkipAnalysis', 'Analysis skipped (skipAnalysis): promoting');
+    return beginPromotion(s);
+  }
+
+  const desired = stepRoute(s);
+  const applied = s.route(desired);
+  if (s.status.paused) {
+    s.message(`paused at ${describeRoute(desired)}: resume with the resume action`);
+    return;
+  }
+  if (!applied) {
+    s.message(`waiting for every waypoint proxy to apply ${describeRoute(desired)}`);
+    return s.requeue(POLL_MS);
+  }
+  // A route applied before this rollout began (a revision replaced mid-rollout keeps the
+  // weights it had) says nothing about the new canary: its window starts now.
+  const ackedAt = s.observed.appliedRoute?.since ?? s.nowIso;
+  const appliedSince = Date.parse(ackedAt) >= Date.parse(s.rollout.startedAt ?? ackedAt) ? ackedAt : s.nowIso;
+  if (s.rollout.stepRoute !== routeKey(desired)) {
+    // The step counts from the moment every proxy applied it, not from when we asked.
+    s.rollout.stepRoute = routeKey(desired);
+    s.rollout.stepStartedAt = appliedSince;
+    s.rollout.lastAnalysisAt = appliedSince;
+  }
+
+  const rollbackGate = s.gate('rollback');
+  if (!rollbackGate) return;
+  if (rollbackGate.value) return rollback(s, `rollback webhook requested a rollback${rollbackGate.message ? `: ${rollbackGate.message}` : ''}`);
+
+  const sinceAnalysis = elapsedMs(s.rollout.lastAnalysisAt, s.input.now);
+  const compare = analysis.judge?.mode === 'compare';
+  if (sinceAnalysis < s.intervalMs) {
+    if (compare && sinceAnalysis >= EARLY_CHECK_INTERVAL_MS) {
+      const early = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: true });
+      if (!early) return;
+      if (early.verdict === 'fail' && early.conclusive) {
+        s.status.analysisResults = early.results;
+        return rollback(s, `analysis failed early: ${early.summary}`);
+      }
+    }
+    s.requeue(Math.min(s.intervalMs - sinceAnalysis, compare ? EARLY_CHECK_INTERVAL_MS : s.intervalMs));
+    if (!s.status.message?.startsWith('advanced') && !s.status.message?.startsWith('analysis')) {
+      s.message(`analysing ${describeRoute(desired)}`);
+    }
+    return;
+  }
+
+  if (!s.observed.window.open) {
+    const next = s.observed.window.nextOpenAt ? `; the next window opens at ${s.observed.window.nextOpenAt}` : '';
+    s.message(`holding ${describeRoute(desired)}: outside the deployment windows${next}`);
+    return s.requeue(s.intervalMs);
+  }
+
+  const result = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: false });
+  if (!result) return;
+  s.rollout.lastAnalysisAt = s.nowIso;
+  s.status.analysisResults = result.results;
+  s.requeue(s.intervalMs);
+
+  if (result.verdict === 'fail') {
+    const failed = (s.status.failedChecks ?? 0) + 1;
+    s.status.failedChecks = failed;
+    s.event('Warning', 'AnalysisFailed', `Analysis failed (${failed}/${analysis.threshold}): ${result.summary}`, 'warn');
+    if (result.conclusive || failed >= analysis.threshold) {
+      return rollback(s, `analysis failed ${failed} time(s) (threshold ${analysis.threshold}): ${result.summary}`);
+    }
+    s.message(`analysis failed (${failed}/${analysis.threshold}): ${result.summary}`);
+    return;
+  }
+  if (result.verdict === 'inconclusive') {
+    s.message(`analysis inconclusive at ${describeRoute(desired)}: ${result.summary}`);
+    return;
+  }
+  advance(s);
+}
+
+/** The route of the current step of an active rollout. */
+function stepRoute(s: Step): DesiredRoute {
+  const analysis = s.spec.analysis;
+  switch (rolloutStrategy(analysis)) {
+    case 'ab':
+      return { kind: 'ab' };
+    case 'blue-green':
+      return analysis.mirror ? { kind: 'mirror', mirrorPercent: analysis.mirrorWeight ?? 100 } : { kind: 'primary' };
+    case 'canary': {
+      const weight = s.status.canaryWeight ?? 0;
+      if (weight > 0) return { kind: 'weighted', canaryWeight: weight };
+      // Before the first weight step: a mirror step if asked for, else the first weight.
+      if (analysis.mirror && !s.rollout.mirrorDone) return { kind: 'mirror', mirrorPercent: analysis.mirrorWeight ?? 100 };
+      return { kind: 'weighted', canaryWeight: nextWeight(analysis, 0) ?? maxWeight(analysis) };
+    }
+  }
+}
+
+function describeRoute(route: DesiredRoute): string {
+  switch (route.kind) {
+    case 'weighted':
+      return `canary weight ${route.canaryWeight}%`;
+    case 'mirror':
+      return `${route.mirrorPercent}% of traffic mirrored to the canary`;
+    case 'ab':
+      return 'matching requests routed to the canary';
+    case 'canary':
+      return 'all traffic on the canary';
+    case 'primary':
+      return 'all traffic on the primary';
+  }
+}
+
+function advance(s: Step): void {
+  const analysis = s.spec.analysis;
+  const strategy = rolloutStrategy(analysis);
+  if (strategy === 'canary') {
+    const current = s.status.canaryWeight ?? 0;
+    if (analysis.mirror && !s.rollout.mirrorDone && current === 0) {
+      s.rollout.mirrorDone = true;
+      return takeStep(s, { kind: 'weighted', canaryWeight: nextWeight(analysis, 0) ?? maxWeight(analysis) });
+    }
+    const next = nextWeight(analysis, current);
+    if (next === undefined) return beginPromotion(s);
+    return takeStep(s, { kind: 'weighted', canaryWeight: next });
+  }
+  const iterations = (s.status.iterations ?? 0) + 1;
+  s.status.iterations = iterations;
+  if (iterations >= (analysis.iterations ?? 1)) return beginPromotion(s);
+  s.message(`analysis passed (iteration ${iterations}/${analysis.iterations ?? 1})`);
+}
+
+function takeStep(s: Step, route: DesiredRoute): void {
+  const gate = s.gate('confirm-traffic-increase');
+  if (!gate) return;
+  if (!gate.value) {
+    s.message(`analysis passed; holding: confirm-traffic-increase webhook closed${gate.message ? ` (${gate.message})` : ''}`);
+    return;
+  }
+  s.route(route);
+  s.status.failedChecks = 0;
+  s.message(`advanced to ${describeRoute(route)}`);
+  s.event('Normal', 'WeightIncreased', `Advanced to ${describeRoute(route)}`);
+  s.requeue(POLL_MS);
+}
+
+function beginPromotion(s: Step): void {
+  const gate = s.gate('confirm-promotion');
+  if (!gate) return;
+  if (!gate.value) {
+    s.phase('WaitingPromotion', `analysis complete; waiting for approval: confirm-promotion webhook closed${gate.message ? ` (${gate.message})` : ''}`);
+    return s.requeue(s.intervalMs);
+  }
+  s.phase('Promoting', `promoting revision ${s.status.lastAppliedSpec ?? ''} to ${s.spec.targetRef.name}-primary`);
+  s.event('Normal', 'Promoting', `Copying revision ${s.status.lastAppliedSpec ?? ''} to ${s.spec.targetRef.name}-primary`, 'info');
+  promote(s);
+}
+
+function promote(s: Step): void {
+  const target = s.observed.target;
+  if (!target) return;
+  if (target.revision !== s.status.lastAppliedSpec) return progress(s);
+  const strategy = rolloutStrategy(s.spec.analysis);
+  // Blue/green and A/B switch everyone to the proven canary while the primary is replaced;
+  // a weighted canary keeps its last split. Either way the healthy side keeps serving.
+  if (strategy !== 'canary') s.route({ kind: 'canary' });
+  else s.route({ kind: 'weighted', canaryWeight: s.status.canaryWeight || maxWeight(s.spec.analysis) });
+  const replicas = Math.max(target.replicas, s.observed.primary?.replicas ?? 0, 1);
+  s.scaleTarget(canaryReplicas(s.observed));
+  s.act({ type: 'PromotePrimary', replicas });
+  const primary = s.observed.primary;
+  if (!primary || primary.revision !== target.revision || !isReady(primary, s.spec.analysis.primaryReadyThreshold)) {
+    const waited = elapsedMs(s.status.lastTransitionTime, s.input.now);
+    if (waited > s.spec.progressDeadlineSeconds * 1000) {
+      s.message(
+        `${s.spec.targetRef.name}-primary did not become ready with the new revision within ${s.spec.progressDeadlineSeconds}s; traffic stays where it is until it does`,
+      );
+      s.rollout.stalled = true;
+    } else {
+      s.message(`waiting for ${s.spec.targetRef.name}-primary to roll out revision ${target.revision}`);
+    }
+    return s.requeue(POLL_MS);
+  }
+  s.rollout.stalled = false;
+  s.phase('Finalising', 'primary promoted: routing all traffic back to it');
+  finalise(s);
+}
+
+function finalise(s: Step): void {
+  const target = s.observed.target;
+  if (!target) return;
+  if (target.revision !== s.status.lastAppliedSpec) return progress(s);
+  const current = s.status.canaryWeight ?? 0;
+  const analysis = s.spec.analysis;
+  const stepped = rolloutStrategy(analysis) === 'canary' && analysis.stepWeightPromotion !== undefined && current > 0;
+  const route: DesiredRoute = stepped ? { kind: 'weighted', canaryWeight: current } : { kind: 'primary' };
+  const applied = s.route(route);
+  if (!applied) {
+    s.message(`waiting for every waypoint proxy to apply ${describeRoute(route)}`);
+    return s.requeue(POLL_MS);
+  }
+  if (stepped) {
+    // Step traffic back to the primary, one stepWeightPromotion per interval.
+    if (elapsedMs(s.rollout.lastAnalysisAt, s.input.now) < s.intervalMs) return s.requeue(s.intervalMs - elapsedMs(s.rollout.lastAnalysisAt, s.input.now));
+    const next = nextPromotionWeight(analysis, current);
+    s.rollout.lastAnalysisAt = s.nowIso;
+    s.route(next > 0 ? { kind: 'weighted', canaryWeight: next } : { kind: 'primary' });
+    s.message(`promoting: canary weight ${next}%`);
+    return s.requeue(POLL_MS);
+  }
+  s.scaleTarget(0);
+  s.status.lastPromotedSpec = target.revision;
+  s.status.canaryWeight = 0;
+  s.status.failedChecks = 0;
+  const started = s.rollout.startedAt;
+  s.status.rollout = { ...(started ? { startedAt: started } : {}), finishedAt: s.nowIso };
+  s.phase('Succeeded', `revision ${target.revision} promoted`);
+  s.event('Normal', 'Promoted', `Revision ${target.revision} promoted to ${s.spec.targetRef.name}-primary`, 'info');
+  s.act({ type: 'CallHooks', webhook: 'post-rollout' });
+}
+
+function rollback(s: Step, reason: string): void {
+  // The target goes to zero only once every proxy stopped sending it traffic (see idle()).
+  s.route({ kind: 'primary' });
+  s.targetReplicas = undefined;
+  s.status.canaryWeight = 0;
+  const started = s.rollout.startedAt;
+  s.status.rollout = { ...(started ? { startedAt: started } : {}), finishedAt: s.nowIso };
+  s.phase('Failed', `rolled back: ${reason}`);
+  s.event('Warning', 'RolledBack', `Rolled back revision ${s.status.lastAppliedSpec ?? ''}: ${reason}`, 'error');
+  s.act({ type: 'CallHooks', webhook: 'post-rollout' });
+}
+
+function handleManualAction(s: Step): void {
+  const requested = s.observed.manualAction;
+  if (!requested || s.status.manualAction?.nonce === requested.nonce && requested.nonce !== '') return;
+  const phase = s.status.phase ?? 'Initializing';
+  const answer = (state: 'Applied' | 'Rejected', message: string): void => {
+    s.status.manualAction = { action: requested.action, nonce: requested.nonce, state, message, time: s.nowIso };
+    s.event(state === 'Applied' ? 'Normal' : 'Warning', state === 'Applied' ? 'ManualAction' : 'ManualActionRejected', `${requested.action}: ${message}`);
+  };
+  switch (requested.action) {
+    case 'pause':
+      s.status.paused = true;
+      return answer('Applied', 'rollout paused');
+    case 'resume':
+      s.status.paused = false;
+      return answer('Applied', 'rollout resumed');
+    case 'promote':
+      if (!ACTIVE.includes(phase)) return answer('Rejected', `nothing to promote in phase ${phase}`);
+      answer('Applied', 'promoting without further analysis');
+      s.phase('Promoting', `promoting revision ${s.status.lastAppliedSpec ?? ''} (manual promote)`);
+      return;
+    case 'abort':
+      if (!ACTIVE.includes(phase) && phase !== 'Promoting') return answer('Rejected', `no rollout to abort in phase ${phase}`);
+      answer('Applied', 'rollout aborted');
+      s.status.phase = 'Progressing';
+      rollback(s, 'aborted by a manual abort action');
+      return;
+    case 'retry':
+      if (phase !== 'Failed') return answer('Rejected', `only a Failed rollout can be retried (phase ${phase})`);
+      answer('Applied', 'retrying the failed revision');
+      // Forget the failed revision: the idle phase sees the target as new and starts over.
+      s.status.lastAppliedSpec = s.status.lastPromotedSpec;
+      return;
+  }
+}
+
+function terminate(s: Step): void {
+  if (s.status.phase !== 'Terminating') s.phase('Terminating', 'Canary deleted: handing traffic back to the target Deployment');
+  if (!s.spec.revertOnDeletion || !s.observed.target) {
+    s.act({ type: 'Finalize' });
+    s.phase('Terminated', 'Canary deleted');
+    return;
+  }
+  // Give the user's Deployment its pods back before it gets any traffic, and traffic before
+  // the apex is released: the service never goes without endpoints.
+  const replicas = Math.max(1, s.observed.primary?.replicas ?? s.observed.target.replicas);
+  s.scaleTarget(replicas);
+  const target = s.observed.target;
+  if (!isReady({ ...target, replicas }, 100) || target.replicas < replicas) {
+    s.message(`waiting for ${s.spec.targetRef.name} to be ready (${target.readyReplicas}/${replicas}) before handing traffic back`);
+    return s.requeue(POLL_MS);
+  }
+  if (!s.route({ kind: 'canary' })) {
+    s.message('waiting for every waypoint proxy to send all traffic to the target');
+    return s.requeue(POLL_MS);
+  }
+  s.act({ type: 'Finalize' });
+  s.phase('Terminated', `traffic handed back to ${s.spec.targetRef.name}`);
+  s.event('Normal', 'Terminated', `Canary deleted: traffic handed back to ${s.spec.targetRef.name}`);
+}
+
+function updateConditions(s: Step): void {
+  const phase = s.status.phase ?? 'Initializing';
+  const gen = s.input.generation;
+  const now = s.nowIso;
+  const message = s.status.message ?? '';
+  const stalled = s.rollout.stalled === true || phase === 'Failed' || !s.observed.target;
+  const settled = phase === 'Initialized' || phase === 'Succeeded' || phase === 'Failed' || phase === 'Terminated';
+  setCondition(s.status, 'Reconciling', !settled, settled ? phase : 'Progressing', message, now, gen);
+  setCondition(s.status, 'Stalled', stalled, stalled ? (phase === 'Failed' ? 'RolledBack' : 'Stalled') : 'NotStalled', stalled ? message : '', now, gen);
+  setCondition(s.status, 'Ready', phase === 'Initialized' || phase === 'Succeeded', phase, message, now, gen);
+  const promoted = s.status.lastPromotedSpec !== undefined && s.status.lastPromotedSpec === s.status.lastAppliedSpec && phase !== 'Failed';
+  setCondition(s.status, 'Promoted', promoted, promoted ? 'Promoted' : phase, message, now, gen);
+}

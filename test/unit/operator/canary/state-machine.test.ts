@@ -1,0 +1,533 @@
+import type { CanarySpec, CanaryStatus } from '../../../../crds/canary.js';
+import {
+  decide,
+  routeKey,
+  type AnalysisAnswer,
+  type Answers,
+  type CanaryAction,
+  type CanaryObservations,
+  type DeploymentObservation,
+  type DesiredRoute,
+  type MachineInput,
+  type Need,
+} from '../../../../operator/canary/state-machine.js';
+
+const T0 = Date.parse('2026-11-21T10:00:00Z');
+const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
+
+function spec(analysis: Partial<CanarySpec['analysis']> = {}, extra: Partial<CanarySpec> = {}): CanarySpec {
+  return {
+    targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+    service: { port: 9898 },
+    analysis: { interval: '10s', threshold: 2, stepWeight: 20, maxWeight: 60, ...analysis },
+    progressDeadlineSeconds: 60,
+    revertOnDeletion: true,
+    ...extra,
+  };
+}
+
+const deployment = (revision: string, replicas: number, ready = replicas, rolledOut = true): DeploymentObservation => ({
+  revision,
+  replicas,
+  readyReplicas: ready,
+  rolledOut,
+});
+
+interface World {
+  spec: CanarySpec;
+  status: CanaryStatus;
+  observed: CanaryObservations;
+  answers: Answers;
+  /** Needs asked for in the last call, by type. */
+  asked: Need[];
+}
+
+function world(s: CanarySpec, observed: Partial<CanaryObservations> = {}, status: CanaryStatus = {}): World {
+  return {
+    spec: s,
+    status,
+    observed: { deleting: false, window: { open: true }, ...observed },
+    answers: {},
+    asked: [],
+  };
+}
+
+/** One reconcile: answers needs from `w.answers`, applies the new status, returns actions. */
+function reconcile(w: World, now: Date): { actions: CanaryAction[]; requeueAfterMs?: number } {
+  const input: MachineInput = { spec: w.spec, status: w.status, generation: 1, now, observed: { ...w.observed, answers: {} } };
+  w.asked = [];
+  for (let pass = 0; pass < 5; pass++) {
+    const out = decide(input);
+    if (out.kind === 'act') {
+      w.status = out.status;
+      return { actions: out.actions, ...(out.requeueAfterMs === undefined ? {} : { requeueAfterMs: out.requeueAfterMs }) };
+    }
+    w.asked.push(...out.needs);
+    const answers: Answers = { ...input.observed.answers };
+    for (const need of out.needs) {
+      if (need.type === 'analysis') {
+        if (!w.answers.analysis) throw new Error('analysis asked for but no answer given');
+        answers.analysis = w.answers.analysis;
+      } else if (need.type === 'pre-rollout') {
+        answers.preRollout = w.answers.preRollout ?? { ok: true, message: '' };
+      } else {
+        answers.gates = { ...answers.gates, [need.webhook]: w.answers.gates?.[need.webhook] ?? { value: need.webhook !== 'rollback', message: '' } };
+      }
+    }
+    input.observed = { ...input.observed, answers };
+  }
+  throw new Error('the machine kept asking');
+}
+
+const routes = (actions: CanaryAction[]): string[] => actions.flatMap((a) => (a.type === 'SetRoute' ? [routeKey(a.route)] : []));
+const scaled = (actions: CanaryAction[]): number[] => actions.flatMap((a) => (a.type === 'ScaleTarget' ? [a.replicas] : []));
+const events = (actions: CanaryAction[]): string[] => actions.flatMap((a) => (a.type === 'Event' ? [a.reason] : []));
+const apply = (w: World, route: DesiredRoute, since: Date): void => {
+  w.observed.appliedRoute = { route, since: since.toISOString() };
+};
+const pass: AnalysisAnswer = { verdict: 'pass', conclusive: false, results: [], summary: 'all checks passed' };
+const fail: AnalysisAnswer = { verdict: 'fail', conclusive: false, results: [], summary: 'request-success-rate 80 < 99' };
+
+/** A canary initialized on revision r1 with primary ready and the route on the primary. */
+function initialized(s: CanarySpec = spec()): World {
+  const w = world(s, { target: deployment('r1', 2), primary: deployment('r1', 2) });
+  apply(w, { kind: 'primary' }, at(0));
+  reconcile(w, at(0));
+  expect(w.status.phase).toBe('Initialized');
+  return w;
+}
+
+/** The same, with revision r2 of the target ready as the canary and the rollout started. */
+function progressing(s: CanarySpec = spec()): World {
+  const w = initialized(s);
+  w.observed.target = deployment('r2', 2);
+  reconcile(w, at(1));
+  expect(w.status.phase).toBe('Progressing');
+  return w;
+}
+
+describe('canary state machine', () => {
+  describe('initialization', () => {
+    it('creates the primary and routes to it, and scales the target to zero only once the primary serves', () => {
+      const w = world(spec(), { target: deployment('r1', 3), primary: deployment('r1', 3, 1) });
+      let out = reconcile(w, at(0));
+      expect(w.status.phase).toBe('Initializing');
+      expect(out.actions.map((a) => a.type)).toEqual(['EnsureServices', 'EnsurePrimary', 'SetRoute']);
+      expect(out.actions[1]).toEqual({ type: 'EnsurePrimary', replicas: 3 });
+      expect(scaled(out.actions)).toEqual([]);
+
+      w.observed.primary = deployment('r1', 3);
+      out = reconcile(w, at(2));
+      expect(scaled(out.actions)).toEqual([]); // proxies have not applied the route yet
+      expect(w.status.message).toMatch(/waypoint proxy/);
+
+      apply(w, { kind: 'primary' }, at(3));
+      out = reconcile(w, at(3));
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(w.status).toMatchObject({ phase: 'Initialized', lastAppliedSpec: 'r1', lastPromotedSpec: 'r1', canaryWeight: 0 });
+      expect(events(out.actions)).toEqual(['Initialized']);
+    });
+
+    it('reports a missing target without acting', () => {
+      const w = world(spec(), {});
+      const out = reconcile(w, at(0));
+      expect(out.actions).toEqual([]);
+      expect(w.status.message).toBe('target Deployment podinfo not found');
+      expect(w.status.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+    });
+  });
+
+  describe('weighted canary', () => {
+    it('does nothing while the revision is unchanged', () => {
+      const w = initialized();
+      const out = reconcile(w, at(5));
+      expect(w.status.phase).toBe('Initialized');
+      expect(routes(out.actions)).toEqual(['primary']);
+    });
+
+    it('starts on a new revision, waits for the canary to be ready, then takes the first step', () => {
+      const w = initialized();
+      w.observed.target = deployment('r2', 2, 0, false);
+      let out = reconcile(w, at(1));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2', failedChecks: 0 });
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(events(out.actions)).toContain('Progressing');
+
+      w.observed.target = deployment('r2', 2);
+      out = reconcile(w, at(2));
+      expect(routes(out.actions)).toEqual(['weighted:20']);
+      expect(w.status.canaryWeight).toBe(20);
+      expect(w.status.message).toMatch(/waiting for every waypoint proxy/);
+    });
+
+    it('starts the analysis window when every proxy has applied the step, not before', () => {
+      const w = progressing();
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(7));
+      w.answers.analysis = pass;
+      reconcile(w, at(8));
+      expect(w.status.rollout?.stepStartedAt).toBe(at(7).toISOString());
+      reconcile(w, at(16)); // 9 s after the ack: not due yet
+      expect(w.asked.filter((n) => n.type === 'analysis')).toEqual([]);
+      reconcile(w, at(17));
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(7).toISOString(), early: false });
+      expect(w.status.canaryWeight).toBe(40);
+    });
+
+    it('steps up to maxWeight, then promotes, finalises and scales the target down', () => {
+      const w = progressing();
+      w.answers.analysis = pass;
+      let t = 2;
+      for (const weight of [20, 40, 60]) {
+        reconcile(w, at(t));
+        apply(w, { kind: 'weighted', canaryWeight: weight }, at(t));
+        t += 11;
+        const out = reconcile(w, at(t));
+        if (weight < 60) expect(events(out.actions)).toContain('WeightIncreased');
+      }
+      expect(w.status.phase).toBe('Promoting');
+      let out = reconcile(w, at(t + 1));
+      expect(out.actions).toContainEqual({ type: 'PromotePrimary', replicas: 2 });
+      expect(routes(out.actions)).toEqual(['weighted:60']); // the split holds while the primary is replaced
+
+      w.observed.primary = deployment('r2', 2);
+      out = reconcile(w, at(t + 2));
+      expect(w.status.phase).toBe('Finalising');
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(scaled(out.actions)).not.toContain(0);
+
+      apply(w, { kind: 'primary' }, at(t + 3));
+      out = reconcile(w, at(t + 3));
+      expect(w.status).toMatchObject({ phase: 'Succeeded', lastPromotedSpec: 'r2', canaryWeight: 0 });
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(events(out.actions)).toContain('Promoted');
+      expect(out.actions).toContainEqual({ type: 'CallHooks', webhook: 'post-rollout' });
+      expect(w.status.conditions?.find((c) => c.type === 'Promoted')?.status).toBe('True');
+    });
+
+    it('counts failed checks and rolls back at the threshold, all traffic to the primary at once', () => {
+      const w = progressing();
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      w.answers.analysis = fail;
+      let out = reconcile(w, at(13));
+      expect(w.status).toMatchObject({ phase: 'Progressing', failedChecks: 1, canaryWeight: 20 });
+      expect(events(out.actions)).toEqual(['AnalysisFailed']);
+      out = reconcile(w, at(24));
+      expect(w.status).toMatchObject({ phase: 'Failed', failedChecks: 2, canaryWeight: 0 });
+      expect(routes(out.actions)).toEqual(['primary']);
+      // The canary keeps its pods until no proxy sends it traffic any more.
+      expect(scaled(out.actions)).toEqual([]);
+      expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', reason: 'RolledBack', alert: 'error' }));
+      apply(w, { kind: 'primary' }, at(25));
+      out = reconcile(w, at(25));
+      expect(scaled(out.actions)).toEqual([0]);
+      // The failed revision is not retried by itself...
+      out = reconcile(w, at(40));
+      expect(w.status.phase).toBe('Failed');
+      // ...but a newer one starts a new rollout.
+      w.observed.target = deployment('r3', 2);
+      reconcile(w, at(41));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r3', failedChecks: 0 });
+    });
+
+    it('neither fails nor advances on an inconclusive analysis', () => {
+      const w = progressing();
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      w.answers.analysis = { verdict: 'inconclusive', conclusive: false, results: [], summary: 'canary served 3 requests, fewer than minRequests 50' };
+      reconcile(w, at(13));
+      expect(w.status).toMatchObject({ phase: 'Progressing', failedChecks: 0, canaryWeight: 20 });
+      expect(w.status.message).toMatch(/inconclusive.*fewer than minRequests/);
+    });
+
+    it('rolls back within seconds on a conclusive early failure of the compare judge', () => {
+      const w = progressing(spec({ judge: { mode: 'compare', minRequests: 50, confidence: 0.95, maxRelativeDegradation: 0.1 } }));
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      w.answers.analysis = { ...fail, conclusive: true, summary: 'error rate 5% vs 0.1% (sequential test, 95% confidence)' };
+      reconcile(w, at(5));
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: true });
+      expect(w.status.phase).toBe('Failed');
+      expect(w.status.message).toMatch(/failed early/);
+    });
+
+    it('restarts the analysis when a newer revision arrives mid-rollout', () => {
+      const w = progressing();
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.canaryWeight).toBe(40);
+      w.observed.target = deployment('r3', 2);
+      const out = reconcile(w, at(14));
+      expect(events(out.actions)).toContain('NewRevision');
+      expect(routes(out.actions)).toEqual(['weighted:20']);
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r3', failedChecks: 0, canaryWeight: 20 });
+      expect(w.status.rollout?.startedAt).toBe(at(14).toISOString());
+      // The proxies still had 20% from the old revision: its analysis window starts now.
+      expect(w.status.rollout?.stepStartedAt).toBe(at(14).toISOString());
+      reconcile(w, at(20));
+      expect(w.asked.filter((n) => n.type === 'analysis')).toEqual([]);
+    });
+
+    it('fails when the canary is not ready within progressDeadlineSeconds', () => {
+      const w = initialized();
+      w.observed.target = deployment('r2', 2, 0);
+      reconcile(w, at(1));
+      reconcile(w, at(30));
+      expect(w.status.phase).toBe('Progressing');
+      reconcile(w, at(62));
+      expect(w.status.phase).toBe('Failed');
+      expect(w.status.message).toMatch(/not ready within 60s/);
+    });
+
+    it('holds the weight outside deployment windows and says when the next one opens', () => {
+      const w = progressing();
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      w.observed.window = { open: false, nextOpenAt: '2026-11-22T08:00:00.000Z' };
+      reconcile(w, at(13));
+      expect(w.asked.filter((n) => n.type === 'analysis')).toEqual([]);
+      expect(w.status.canaryWeight).toBe(20);
+      expect(w.status.message).toBe('holding canary weight 20%: outside the deployment windows; the next window opens at 2026-11-22T08:00:00.000Z');
+    });
+
+    it('uses stepWeights and a mirror step before the first weight', () => {
+      const w = progressing(spec({ stepWeight: undefined, maxWeight: undefined, stepWeights: [5, 50], mirror: true, mirrorWeight: 30 }));
+      w.answers.analysis = pass;
+      let out = reconcile(w, at(2));
+      expect(routes(out.actions)).toEqual(['mirror:30']);
+      apply(w, { kind: 'mirror', mirrorPercent: 30 }, at(2));
+      out = reconcile(w, at(13));
+      expect(routes(out.actions)).toContain('weighted:5');
+      apply(w, { kind: 'weighted', canaryWeight: 5 }, at(13));
+      out = reconcile(w, at(24));
+      expect(routes(out.actions)).toContain('weighted:50');
+    });
+
+    it('steps traffic back by stepWeightPromotion when promoting', () => {
+      const w = progressing(spec({ stepWeight: 50, maxWeight: 50, stepWeightPromotion: 20 }));
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 50 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('Promoting');
+      w.observed.primary = deployment('r2', 2);
+      reconcile(w, at(14));
+      expect(w.status.phase).toBe('Finalising');
+      const seen: number[] = [];
+      for (let t = 15; t < 80 && w.status.phase === 'Finalising'; t += 11) {
+        const weight = w.status.canaryWeight ?? 0;
+        apply(w, weight > 0 ? { kind: 'weighted', canaryWeight: weight } : { kind: 'primary' }, at(t));
+        reconcile(w, at(t));
+        seen.push(w.status.canaryWeight ?? 0);
+      }
+      expect(seen).toEqual([50, 30, 10, 0, 0]);
+      expect(w.status.phase).toBe('Succeeded');
+    });
+
+    it('keeps traffic where it is when the primary cannot be promoted in time', () => {
+      const w = progressing(spec({ stepWeight: 60 }));
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('Promoting');
+      w.observed.primary = deployment('r2', 2, 0, false);
+      const out = reconcile(w, at(80));
+      expect(w.status.phase).toBe('Promoting');
+      expect(routes(out.actions)).toEqual(['weighted:60']);
+      expect(w.status.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+    });
+
+    it('promotes without analysis when skipAnalysis is set', () => {
+      const w = initialized(spec({}, { skipAnalysis: true }));
+      w.observed.target = deployment('r2', 2);
+      const out = reconcile(w, at(2));
+      expect(w.status.phase).toBe('Promoting');
+      expect(out.actions).toContainEqual({ type: 'PromotePrimary', replicas: 2 });
+    });
+
+    it('ignores new revisions while suspended', () => {
+      const w = initialized(spec({}, { suspend: true }));
+      w.observed.target = deployment('r2', 2);
+      reconcile(w, at(1));
+      expect(w.status.phase).toBe('Initialized');
+      expect(w.status.message).toMatch(/suspended/);
+    });
+  });
+
+  describe('webhooks', () => {
+    const withHooks = (...types: string[]): CanarySpec =>
+      spec({ webhooks: types.map((type) => ({ name: type, type: type as 'rollout', url: 'http://127.0.0.1:1/hook' })) });
+
+    it('waits while confirm-rollout is closed and starts once it opens', () => {
+      const w = initialized(withHooks('confirm-rollout'));
+      w.answers.gates = { 'confirm-rollout': { value: false, message: 'change freeze' } };
+      w.observed.target = deployment('r2', 2);
+      reconcile(w, at(1));
+      expect(w.status.phase).toBe('Waiting');
+      expect(w.status.message).toMatch(/confirm-rollout webhook closed \(change freeze\)/);
+      w.answers.gates = { 'confirm-rollout': { value: true, message: '' } };
+      reconcile(w, at(12));
+      expect(w.status.phase).toBe('Progressing');
+    });
+
+    it('fails the rollout when a pre-rollout webhook fails', () => {
+      const w = initialized(withHooks('pre-rollout'));
+      w.answers.preRollout = { ok: false, message: 'load test returned 500' };
+      w.observed.target = deployment('r2', 2);
+      reconcile(w, at(1));
+      expect(w.status.phase).toBe('Failed');
+      expect(w.status.message).toMatch(/pre-rollout webhook failed: load test returned 500/);
+    });
+
+    it('holds the weight while confirm-traffic-increase is closed', () => {
+      const w = progressing(withHooks('confirm-traffic-increase'));
+      w.answers.analysis = pass;
+      w.answers.gates = { 'confirm-traffic-increase': { value: false, message: '' } };
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.canaryWeight).toBe(20);
+      expect(w.status.failedChecks).toBe(0);
+      expect(w.status.message).toMatch(/confirm-traffic-increase webhook closed/);
+    });
+
+    it('waits for confirm-promotion before promoting', () => {
+      const w = progressing({ ...withHooks('confirm-promotion'), analysis: { ...withHooks('confirm-promotion').analysis, stepWeight: 60 } });
+      w.answers.analysis = pass;
+      w.answers.gates = { 'confirm-promotion': { value: false, message: '' } };
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('WaitingPromotion');
+      w.answers.gates = { 'confirm-promotion': { value: true, message: '' } };
+      reconcile(w, at(24));
+      expect(w.status.phase).toBe('Promoting');
+    });
+
+    it('rolls back when a rollback webhook says so', () => {
+      const w = progressing(withHooks('rollback'));
+      w.answers.gates = { rollback: { value: true, message: 'on-call pressed the button' } };
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      reconcile(w, at(3));
+      expect(w.status.phase).toBe('Failed');
+      expect(w.status.message).toMatch(/on-call pressed the button/);
+    });
+  });
+
+  describe('A/B testing and blue/green', () => {
+    it('routes matching requests to the canary for the iterations, then promotes', () => {
+      const w = progressing(spec({ stepWeight: undefined, maxWeight: undefined, iterations: 2, match: [{ headers: { 'x-canary': { exact: 'insider' } } }] }));
+      w.answers.analysis = pass;
+      let out = reconcile(w, at(2));
+      expect(routes(out.actions)).toEqual(['ab']);
+      apply(w, { kind: 'ab' }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.iterations).toBe(1);
+      out = reconcile(w, at(24));
+      expect(w.status).toMatchObject({ phase: 'Promoting', iterations: 2 });
+      expect(routes(out.actions)).toContain('canary');
+    });
+
+    it('mirrors during blue/green analysis and never routes clients to the canary before promotion', () => {
+      const w = progressing(spec({ stepWeight: undefined, maxWeight: undefined, iterations: 2, mirror: true }));
+      w.answers.analysis = pass;
+      const seen = new Set<string>();
+      let out = reconcile(w, at(2));
+      routes(out.actions).forEach((r) => seen.add(r));
+      apply(w, { kind: 'mirror', mirrorPercent: 100 }, at(2));
+      out = reconcile(w, at(13));
+      routes(out.actions).forEach((r) => seen.add(r));
+      expect([...seen].sort()).toEqual(['mirror:100', 'primary'].filter((r) => seen.has(r)).sort());
+      expect(seen.has('canary')).toBe(false);
+      expect(w.status.iterations).toBe(1);
+    });
+  });
+
+  describe('manual actions', () => {
+    it('pauses and resumes, acknowledging each request by nonce', () => {
+      const w = progressing();
+      w.observed.manualAction = { action: 'pause', nonce: 'n1' };
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.paused).toBe(true);
+      expect(w.status.manualAction).toMatchObject({ action: 'pause', nonce: 'n1', state: 'Applied' });
+      expect(w.status.canaryWeight).toBe(20);
+      expect(w.asked.filter((n) => n.type === 'analysis')).toEqual([]);
+      w.observed.manualAction = { action: 'resume', nonce: 'n2' };
+      reconcile(w, at(24));
+      expect(w.status.paused).toBe(false);
+      expect(w.status.canaryWeight).toBe(40);
+    });
+
+    it('promotes on request, skipping the remaining steps', () => {
+      const w = progressing();
+      w.observed.manualAction = { action: 'promote', nonce: 'p1' };
+      reconcile(w, at(2));
+      expect(w.status.phase).toBe('Promoting');
+      expect(w.status.manualAction?.state).toBe('Applied');
+    });
+
+    it('aborts on request, and retries a failed revision on request', () => {
+      const w = progressing();
+      w.observed.manualAction = { action: 'abort', nonce: 'a1' };
+      const out = reconcile(w, at(2));
+      expect(w.status.phase).toBe('Failed');
+      expect(routes(out.actions)).toContain('primary');
+      w.observed.manualAction = { action: 'retry', nonce: 'r1' };
+      reconcile(w, at(3));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2' });
+    });
+
+    it('rejects an action that does not fit the phase, and does not apply one nonce twice', () => {
+      const w = initialized();
+      w.observed.manualAction = { action: 'promote', nonce: 'x' };
+      reconcile(w, at(1));
+      expect(w.status.manualAction).toMatchObject({ state: 'Rejected', message: 'nothing to promote in phase Initialized' });
+      const before = w.status.manualAction?.time;
+      reconcile(w, at(2));
+      expect(w.status.manualAction?.time).toBe(before);
+    });
+  });
+
+  describe('deletion', () => {
+    it('hands traffic back to the target before finalizing', () => {
+      const w = initialized();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 0, 0);
+      let out = reconcile(w, at(1));
+      expect(w.status.phase).toBe('Terminating');
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      w.observed.target = deployment('r1', 2);
+      out = reconcile(w, at(2));
+      expect(routes(out.actions)).toEqual(['canary']);
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      apply(w, { kind: 'canary' }, at(3));
+      out = reconcile(w, at(3));
+      expect(out.actions).toContainEqual({ type: 'Finalize' });
+      expect(w.status.phase).toBe('Terminated');
+    });
+
+    it('finalizes at once without revertOnDeletion', () => {
+      const w = initialized(spec({}, { revertOnDeletion: false }));
+      w.observed.deleting = true;
+      const out = reconcile(w, at(1));
+      expect(out.actions).toEqual([{ type: 'Finalize' }]);
+    });
+  });
+
+  it('is idempotent: the same input gives the same output', () => {
+    const w = progressing();
+    reconcile(w, at(2));
+    const input: MachineInput = { spec: w.spec, status: w.status, generation: 1, now: at(3), observed: w.observed };
+    expect(decide(input)).toEqual(decide(structuredClone(input)));
+  });
+});
