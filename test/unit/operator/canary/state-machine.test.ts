@@ -226,6 +226,7 @@ describe('canary state machine', () => {
       // The failed revision is not retried by itself...
       out = reconcile(w, at(40));
       expect(w.status.phase).toBe('Failed');
+      expect(routes(out.actions)).toEqual(['primary']);
       // ...but a newer one starts a new rollout.
       w.observed.target = deployment('r3', 2);
       reconcile(w, at(41));
