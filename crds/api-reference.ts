@@ -44,7 +44,7 @@ function constraints(s: JsonSchemaProps): string[] {
   if (s.minimum !== undefined || s.maximum !== undefined) out.push(`${s.minimum ?? '…'}–${s.maximum ?? '…'}`);
   if (s.pattern !== undefined) {
     const named = NAMED_PATTERNS[s.pattern];
-    if (named !== 'duration') out.push(named ?? `pattern \`${s.pattern}\``);
+    if (named !== 'duration') out.push(named ?? `pattern ${code(s.pattern)}`);
   }
   if (s.minLength !== undefined && s.minLength > 0) out.push(`min length ${s.minLength}`);
   if (s.maxLength !== undefined && typeName(s) !== 'duration' && s.format !== 'date-time') out.push(`max length ${s.maxLength}`);
@@ -83,6 +83,8 @@ function walkInner(s: JsonSchemaProps, path: string, rows: Row[], rules: RuleRow
   }
 }
 
+/** A code span that survives backticks inside (the HTTP token pattern has one). */
+const code = (text: string): string => (text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``);
 const html = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const cell = (text: string): string => html(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
@@ -120,7 +122,7 @@ function kindSection(def: KindDefinition): string[] {
     '',
     `### ${meta.kind} validation rules (CEL, enforced by the API server)`,
     '',
-    ...rules.map((r) => `- \`${r.path}\`: ${html(r.rule.message)}. Rule: \`${r.rule.rule}\``),
+    ...rules.map((r) => `- ${code(r.path)}: ${html(r.rule.message)}. Rule: ${code(r.rule.rule)}`),
     '',
     `### ${meta.kind} status`,
     '',
