@@ -2,36 +2,8 @@
 // ConfigMaps and Secrets that template uses. The hash is canonical (key order, absent vs
 // empty values) and its algorithm is versioned by a prefix, so that upgrading the operator
 // can never start a rollout nobody asked for.
-import { createHash } from 'node:crypto';
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-
-const ALGORITHM = 'r1';
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** Drops undefined, null, empty objects and empty arrays; sorts keys. */
-export function canonicalize(value: unknown): Json | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (Array.isArray(value)) {
-    const items = value.map(canonicalize).filter((v): v is Json => v !== undefined);
-    return items.length > 0 ? items : undefined;
-  }
-  if (value instanceof Date) return value.toISOString();
-  if (typeof value === 'object') {
-    const out: { [key: string]: Json } = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = canonicalize((value as Record<string, unknown>)[key]);
-      if (v !== undefined) out[key] = v;
-    }
-    return Object.keys(out).length > 0 ? out : undefined;
-  }
-  if (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') return value;
-  return undefined;
-}
-
-export function canonicalHash(value: unknown): string {
-  return `${ALGORITHM}-${createHash('sha256').update(JSON.stringify(canonicalize(value) ?? null)).digest('hex').slice(0, 20)}`;
-}
+import { canonicalHash } from '../canonical-json.js';
 
 /** Annotations tools put on templates that say nothing about what runs. */
 const IGNORED_TEMPLATE_ANNOTATIONS = ['kubectl.kubernetes.io/last-applied-configuration'];

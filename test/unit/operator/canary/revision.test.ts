@@ -1,5 +1,6 @@
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
-import { canonicalHash, configDataHash, podTemplateHash, referencedConfigs, targetRevision } from '../../../../operator/canary/revision.js';
+import { canonicalHash } from '../../../../operator/canonical-json.js';
+import { configDataHash, podTemplateHash, referencedConfigs, targetRevision } from '../../../../operator/canary/revision.js';
 
 const template: V1PodTemplateSpec = {
   metadata: { labels: { app: 'podinfo' } },

@@ -1,0 +1,267 @@
+// The MeshRoute controller: per namespace, turns MeshRoutes, Services and EndpointSlices into
+// one proxy snapshot, publishes it to the config server, runs the namespace's waypoint, points
+// each accepted route's apex Service at it, and reports in every route's status how far the
+// data plane has caught up. Reconciles a whole namespace at a time (key: the namespace name),
+// because the snapshot is per namespace; the decisions are in pure functions next door.
+import type { KubernetesObject, V1Deployment, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { API_VERSION, GROUP, VERSION } from '../../crds/group.js';
+import { MESH_ROUTE, type MeshRoute } from '../../crds/meshroute.js';
+import type { AddressMapping } from '../address-map.js';
+import type { ConfigServer } from '../config-server/config-server.js';
+import { KubeWriter } from '../kube-writer.js';
+import { watch, type ReconcileContext, type ReconcileRequest, type ReconcileResult, type WatchSource } from '../runtime/controller.js';
+import type { Informer } from '../runtime/informer.js';
+import { describeError, isConflict, isNotFound } from '../runtime/kube-errors.js';
+import type { Manager } from '../runtime/manager.js';
+import { NAMESPACE_INDEX } from '../runtime/object-store.js';
+import { resourceType, Resources, SERVICE_NAME_LABEL } from '../runtime/resource-type.js';
+import { releasePatch, takeoverPatch } from './apex-service.js';
+import { routeStatus, statusChanged, type DataPlaneState } from './route-status.js';
+import { buildNamespaceSnapshot, type RouteOutcome } from './snapshot-builder.js';
+import {
+  WAYPOINT_LABELS,
+  WAYPOINT_NAME,
+  WAYPOINT_SELECTOR,
+  waypointDeployment,
+  waypointService,
+  waypointServiceAccount,
+  type WaypointSettings,
+} from './waypoint.js';
+
+export const MESH_ROUTE_FINALIZER = 'sluice.dev/meshroute';
+// The cache holds objects exactly as the API server sent them (timestamps are strings), which
+// is what the MeshRoute type says; client-node's KubernetesObject claims Date objects.
+export const MeshRouteResource = resourceType<KubernetesObject>({
+  apiVersion: API_VERSION,
+  kind: MESH_ROUTE.kind,
+  plural: MESH_ROUTE.plural,
+  namespaced: true,
+});
+
+export interface MeshRouteControllerOptions {
+  manager: Manager;
+  configServer: ConfigServer;
+  /** How to run waypoints; absent: proxies are run by someone else (local use, tests). */
+  waypoint?: WaypointSettings;
+  addressMappings?: readonly AddressMapping[];
+}
+
+/** Backends and apex Services named by the routes of a namespace. */
+function referencedServices(routes: readonly MeshRoute[]): Set<string> {
+  const names = new Set<string>();
+  for (const route of routes) {
+    names.add(route.spec.service);
+    for (const rule of route.spec.rules) {
+      for (const b of rule.backends ?? []) names.add(b.service);
+      if (rule.mirror) names.add(rule.mirror.service);
+    }
+  }
+  return names;
+}
+
+export class MeshRouteController {
+  private readonly routeCache: Informer<KubernetesObject>;
+  private readonly services: Informer<V1Service>;
+  private readonly slices: Informer<V1EndpointSlice>;
+  private readonly waypoints: Informer<V1Deployment>;
+  private readonly writer: KubeWriter;
+  private readonly log: Logger;
+  /** Namespace → hash of the waypoint objects last applied, to apply only on change. */
+  private readonly appliedWaypoints = new Map<string, string>();
+
+  constructor(private readonly options: MeshRouteControllerOptions) {
+    const { manager } = options;
+    this.log = manager.log.child({ controller: 'meshroute' });
+    this.writer = new KubeWriter(manager.kubeConfig);
+    this.routeCache = manager.informer(MeshRouteResource);
+    this.services = manager.informer(Resources.Service);
+    this.slices = manager.informer(Resources.EndpointSlice);
+    this.waypoints = manager.informer(Resources.Deployment, { labelSelector: `app.kubernetes.io/name=${WAYPOINT_NAME}` });
+
+    const namespaceOf = (obj: { metadata?: { namespace?: string } }): string[] => (obj.metadata?.namespace ? [obj.metadata.namespace] : []);
+    // Services and slices matter only to namespaces whose routes name them.
+    const ifReferenced = (serviceName: string | undefined, namespace: string | undefined): string[] => {
+      if (!serviceName || !namespace) return [];
+      const routes = this.routesIn(namespace);
+      return routes.length > 0 && referencedServices(routes).has(serviceName) ? [namespace] : [];
+    };
+    const appliedChanges: WatchSource = {
+      description: 'config server acknowledgements',
+      subscribe: (enqueue) => options.configServer.onAppliedChange((state) => enqueue(state.namespace)),
+    };
+    manager.addController({
+      name: 'meshroute',
+      reconcile: (request, context) => this.reconcile(request, context),
+      watches: [
+        watch(this.routeCache, namespaceOf),
+        watch(this.services, (s) => ifReferenced(s.metadata?.name, s.metadata?.namespace)),
+        watch(this.slices, (s) => ifReferenced(s.metadata?.labels?.[SERVICE_NAME_LABEL], s.metadata?.namespace)),
+        watch(this.waypoints, namespaceOf),
+        appliedChanges,
+      ],
+      concurrency: 4,
+    });
+  }
+
+  private async reconcile(request: ReconcileRequest, context: ReconcileContext): Promise<ReconcileResult | void> {
+    // Keys are namespace names (cluster-scoped form: the name alone).
+    const namespace = request.name;
+    const all = this.routesIn(namespace);
+    const live = all.filter((r) => !r.metadata.deletionTimestamp);
+    const deleting = all.filter((r) => r.metadata.deletionTimestamp);
+    const services = this.services.byIndex(NAMESPACE_INDEX, namespace);
+    const built = buildNamespaceSnapshot({
+      namespace,
+      routes: live,
+      services,
+      endpointSlices: this.slices.byIndex(NAMESPACE_INDEX, namespace),
+      addressMappings: this.options.addressMappings ?? [],
+    });
+    const version = built.contentHash;
+    this.options.configServer.publish(namespace, version, { version, ...built.snapshot });
+
+    if (this.options.waypoint) await this.ensureWaypoint(namespace, live.length > 0, context);
+
+    const servicesByName = new Map(services.map((s) => [s.metadata?.name ?? '', s]));
+    const dataPlane = this.dataPlaneState(namespace, version);
+    const now = new Date().toISOString();
+    for (const route of live) {
+      const outcome = built.outcomes.get(route.metadata.name);
+      if (!outcome) continue;
+      await this.ensureFinalizer(route);
+      await this.syncApex(route, outcome, servicesByName.get(route.spec.service), context);
+      await this.writeStatus(route, outcome, dataPlane, now, context);
+    }
+    for (const route of deleting) await this.release(route, servicesByName.get(route.spec.service), context);
+    // Programmed waits on acknowledgements, which arrive as config-server events; the
+    // requeue only covers a proxy that neither ACKs nor disconnects.
+    if (live.length > 0 && dataPlane.applied < dataPlane.desired) return { requeueAfterMs: 5_000 };
+  }
+
+  private routesIn(namespace: string): MeshRoute[] {
+    return this.routeCache.byIndex(NAMESPACE_INDEX, namespace) as unknown as MeshRoute[];
+  }
+
+  private dataPlaneState(namespace: string, version: string): DataPlaneState {
+    const applied = this.options.configServer.appliedBy(namespace);
+    const waypoint = this.waypoints.get(namespace, WAYPOINT_NAME);
+    const desired = this.options.waypoint ? (waypoint?.spec?.replicas ?? this.options.waypoint.replicas) : applied.connected;
+    const nack = applied.proxies.find((p) => p.nack?.version === version)?.nack?.error;
+    return {
+      version,
+      desired,
+      applied: applied.version === version ? applied.applied : 0,
+      ...(nack === undefined ? {} : { nack }),
+    };
+  }
+
+  private async ensureWaypoint(namespace: string, wanted: boolean, context: ReconcileContext): Promise<void> {
+    const settings = this.options.waypoint;
+    if (!settings) return;
+    const objects = [waypointServiceAccount(namespace), waypointService(namespace), waypointDeployment(namespace, settings)];
+    if (!wanted) {
+      if (!this.waypoints.get(namespace, WAYPOINT_NAME)) return;
+      for (const obj of objects.reverse()) {
+        await this.writer.delete({ apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', metadata: { name: WAYPOINT_NAME, namespace } });
+      }
+      this.appliedWaypoints.delete(namespace);
+      context.log.info({ namespace }, 'no MeshRoutes left: waypoint removed');
+      return;
+    }
+    const hash = JSON.stringify(objects);
+    const exists = this.waypoints.get(namespace, WAYPOINT_NAME) !== undefined;
+    if (exists && this.appliedWaypoints.get(namespace) === hash) return;
+    for (const obj of objects) await this.writer.apply(obj);
+    this.appliedWaypoints.set(namespace, hash);
+    context.log.info({ namespace, replicas: settings.replicas }, 'waypoint applied');
+  }
+
+  private async ensureFinalizer(route: MeshRoute): Promise<void> {
+    const finalizers = route.metadata.finalizers ?? [];
+    if (finalizers.includes(MESH_ROUTE_FINALIZER)) return;
+    await this.writer.mergePatch(this.ref(route), {
+      metadata: { finalizers: [...finalizers, MESH_ROUTE_FINALIZER], resourceVersion: route.metadata.resourceVersion },
+    });
+  }
+
+  private async syncApex(route: MeshRoute, outcome: RouteOutcome, apex: V1Service | undefined, context: ReconcileContext): Promise<void> {
+    if (!apex) return;
+    if (outcome.accepted) {
+      const patch = takeoverPatch({
+        service: apex,
+        routeName: route.metadata.name,
+        port: route.spec.port,
+        listenerPort: outcome.listenerPort,
+        waypointSelector: WAYPOINT_SELECTOR,
+      });
+      if (!patch) return;
+      await this.writer.mergePatch(serviceRef(apex), patch as unknown as Record<string, unknown>);
+      context.log.info({ service: route.spec.service, listenerPort: outcome.listenerPort }, 'apex Service points at the waypoint');
+      this.options.manager.recorder.normal(asObject(route), 'ServiceTakenOver', `Service ${route.spec.service} port ${route.spec.port} now goes through the waypoint (listener ${outcome.listenerPort})`);
+    } else if (apex.metadata?.annotations?.['sluice.dev/routed-by'] === route.metadata.name) {
+      // A route that stopped being usable gives its Service back rather than black-holing it.
+      await this.restoreApex(route, apex, context);
+    }
+  }
+
+  private async restoreApex(route: MeshRoute, apex: V1Service, context: ReconcileContext): Promise<void> {
+    if (apex.metadata?.annotations?.['sluice.dev/routed-by'] !== route.metadata.name) return;
+    const patch = releasePatch(apex);
+    if (!patch) return;
+    await this.writer.mergePatch(serviceRef(apex), patch as unknown as Record<string, unknown>);
+    context.log.info({ service: route.spec.service }, 'apex Service given back');
+    this.options.manager.recorder.normal(asObject(route), 'ServiceReleased', `Service ${route.spec.service} routes to its own pods again`);
+  }
+
+  private async release(route: MeshRoute, apex: V1Service | undefined, context: ReconcileContext): Promise<void> {
+    if (!(route.metadata.finalizers ?? []).includes(MESH_ROUTE_FINALIZER)) return;
+    if (apex) await this.restoreApex(route, apex, context);
+    try {
+      await this.writer.mergePatch(this.ref(route), {
+        metadata: {
+          finalizers: (route.metadata.finalizers ?? []).filter((f) => f !== MESH_ROUTE_FINALIZER),
+          resourceVersion: route.metadata.resourceVersion,
+        },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async writeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: DataPlaneState, now: string, context: ReconcileContext): Promise<void> {
+    const status = routeStatus(route, outcome, dataPlane, now);
+    if (!statusChanged(route.status, status)) return;
+    const wasAccepted = route.status?.conditions?.find((c) => c.type === 'Accepted');
+    if (!outcome.accepted && (wasAccepted?.status !== 'False' || wasAccepted.reason !== outcome.reason || wasAccepted.message !== outcome.message)) {
+      this.options.manager.recorder.warning(asObject(route), outcome.reason, outcome.message);
+    }
+    if (outcome.accepted && wasAccepted?.status === 'False') {
+      this.options.manager.recorder.normal(asObject(route), 'Accepted', `accepted on waypoint listener port ${outcome.listenerPort}`);
+    }
+    try {
+      await this.writer.patchStatus(
+        { group: GROUP, version: VERSION, plural: MESH_ROUTE.plural, namespace: route.metadata.namespace ?? '', name: route.metadata.name },
+        status,
+      );
+    } catch (err) {
+      // The route changed or went away meanwhile: its own event reconciles again.
+      if (isConflict(err) || isNotFound(err)) context.log.debug({ reason: describeError(err) }, 'status write skipped');
+      else throw err;
+    }
+  }
+
+  private ref(route: MeshRoute): { apiVersion: string; kind: string; metadata: { name: string; namespace: string } } {
+    return { apiVersion: API_VERSION, kind: MESH_ROUTE.kind, metadata: { name: route.metadata.name, namespace: route.metadata.namespace ?? '' } };
+  }
+}
+
+function asObject(route: MeshRoute): KubernetesObject {
+  return route as unknown as KubernetesObject;
+}
+
+function serviceRef(service: V1Service): { apiVersion: string; kind: string; metadata: { name: string; namespace: string } } {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name: service.metadata?.name ?? '', namespace: service.metadata?.namespace ?? '' } };
+}
+
+export { WAYPOINT_LABELS };

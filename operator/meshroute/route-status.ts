@@ -1,0 +1,73 @@
+// The status a MeshRoute should show, from what the snapshot builder decided about it and
+// what the proxies acknowledged. Pure; conditions keep their lastTransitionTime unless their
+// status flips, so a status write happens only when something a reader cares about changed.
+import type { Condition } from '../../crds/common.js';
+import type { MeshRoute, MeshRouteStatus } from '../../crds/meshroute.js';
+import { canonicalize } from '../canonical-json.js';
+import type { RouteOutcome } from './snapshot-builder.js';
+
+export interface DataPlaneState {
+  /** Content version of the namespace's snapshot. */
+  version: string;
+  /** Proxies that should serve the namespace (waypoint replicas, or connected proxies). */
+  desired: number;
+  /** Of the connected proxies, how many run `version`. */
+  applied: number;
+  /** A proxy rejected `version` (the text of its error), if any. */
+  nack?: string;
+}
+
+function condition(
+  previous: readonly Condition[] | undefined,
+  type: string,
+  value: boolean,
+  reason: string,
+  message: string,
+  generation: number,
+  now: string,
+): Condition {
+  const status = value ? 'True' : 'False';
+  const before = previous?.find((c) => c.type === type);
+  return {
+    type,
+    status,
+    reason,
+    message,
+    observedGeneration: generation,
+    lastTransitionTime: before && before.status === status ? before.lastTransitionTime : now,
+  };
+}
+
+export function routeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: DataPlaneState, now: string): MeshRouteStatus {
+  const generation = route.metadata.generation ?? 0;
+  const previous = route.status?.conditions;
+  if (!outcome.accepted) {
+    return {
+      observedGeneration: generation,
+      conditions: [
+        condition(previous, 'Accepted', false, outcome.reason, outcome.message, generation, now),
+        condition(previous, 'Programmed', false, 'NotAccepted', 'the route is not accepted, so no proxy serves it', generation, now),
+      ],
+    };
+  }
+  const programmed = dataPlane.desired > 0 && dataPlane.applied >= dataPlane.desired && dataPlane.nack === undefined;
+  const programmedMessage = dataPlane.nack
+    ? `a proxy rejected version ${dataPlane.version}: ${dataPlane.nack}`
+    : dataPlane.desired === 0
+      ? 'no waypoint proxy is running yet'
+      : `${dataPlane.applied}/${dataPlane.desired} proxies applied version ${dataPlane.version}`;
+  return {
+    observedGeneration: generation,
+    listenerPort: outcome.listenerPort,
+    conditions: [
+      condition(previous, 'Accepted', true, 'Accepted', `served on waypoint listener port ${outcome.listenerPort}`, generation, now),
+      condition(previous, 'Programmed', programmed, programmed ? 'Programmed' : dataPlane.nack ? 'Rejected' : 'Pending', programmedMessage, generation, now),
+    ],
+    proxies: { desired: dataPlane.desired, applied: dataPlane.applied, version: dataPlane.version },
+  };
+}
+
+/** Whether a status write would change anything (key order and empty fields aside). */
+export function statusChanged(before: MeshRouteStatus | undefined, after: MeshRouteStatus): boolean {
+  return JSON.stringify(canonicalize(before ?? {})) !== JSON.stringify(canonicalize(after));
+}
