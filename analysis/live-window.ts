@@ -24,38 +24,37 @@ export function emptyCounters(): BackendCounters {
 }
 
 export function addCounters(a: BackendCounters, b: BackendCounters): BackendCounters {
-  return {
-    requests: a.requests + b.requests,
-    errors: a.errors + b.errors,
-    latencyCounts: a.latencyCounts.map((c, i) => c + (b.latencyCounts[i] ?? 0)),
-    latencySumMs: a.latencySumMs + b.latencySumMs,
-  };
+  const latencyCounts = new Array<number>(a.latencyCounts.length);
+  for (let i = 0; i < latencyCounts.length; i++) latencyCounts[i] = (a.latencyCounts[i] as number) + (b.latencyCounts[i] ?? 0);
+  return { requests: a.requests + b.requests, errors: a.errors + b.errors, latencyCounts, latencySumMs: a.latencySumMs + b.latencySumMs };
 }
 
 function subtractCounters(later: BackendCounters, earlier: BackendCounters): BackendCounters {
+  const latencyCounts = new Array<number>(later.latencyCounts.length);
+  for (let i = 0; i < latencyCounts.length; i++) latencyCounts[i] = (later.latencyCounts[i] as number) - (earlier.latencyCounts[i] ?? 0);
   return {
     requests: later.requests - earlier.requests,
     errors: later.errors - earlier.errors,
-    latencyCounts: later.latencyCounts.map((c, i) => c - (earlier.latencyCounts[i] ?? 0)),
+    latencyCounts,
     latencySumMs: later.latencySumMs - earlier.latencySumMs,
   };
 }
 
 /** True when any counter went down: the proxy lost its counts for this backend since `before`. */
 function wentDown(before: BackendCounters, after: BackendCounters): boolean {
-  return (
-    after.requests < before.requests ||
-    after.errors < before.errors ||
-    after.latencySumMs < before.latencySumMs ||
-    after.latencyCounts.some((c, i) => c < (before.latencyCounts[i] ?? 0))
-  );
+  if (after.requests < before.requests || after.errors < before.errors || after.latencySumMs < before.latencySumMs) return true;
+  for (let i = 0; i < after.latencyCounts.length; i++) {
+    if ((after.latencyCounts[i] as number) < (before.latencyCounts[i] ?? 0)) return true;
+  }
+  return false;
 }
 
 function validateCounters(proxyId: string, backend: string, c: BackendCounters): void {
-  const numbers = [c.requests, c.errors, c.latencySumMs, ...c.latencyCounts];
-  if (numbers.some((v) => !Number.isFinite(v) || v < 0)) {
-    throw new Error(`stats report from ${proxyId}: counters of backend ${backend} must be finite and non-negative`);
-  }
+  // Plain comparisons (NaN fails both): this runs for every counter of every report.
+  const valid = (v: number): boolean => v >= 0 && v < Infinity;
+  let ok = valid(c.requests) && valid(c.errors) && valid(c.latencySumMs);
+  for (let i = 0; ok && i < c.latencyCounts.length; i++) ok = valid(c.latencyCounts[i] as number);
+  if (!ok) throw new Error(`stats report from ${proxyId}: counters of backend ${backend} must be finite and non-negative`);
   if (c.latencyCounts.length !== BUCKETS) {
     throw new Error(`stats report from ${proxyId}: backend ${backend} has ${c.latencyCounts.length} latency buckets, expected ${BUCKETS}`);
   }

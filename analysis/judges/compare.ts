@@ -111,13 +111,16 @@ export function compareLatency(canary: Histogram, primary: Histogram, settings: 
   const canaryP99 = histogramQuantile(0.99, canary);
   const primaryP99 = histogramQuantile(0.99, primary);
   const baseValues = { canaryRequests, primaryRequests, canaryP99Ms: canaryP99, primaryP99Ms: primaryP99 };
-  if (canaryRequests < settings.minRequests || primaryRequests < settings.minRequests) {
-    const which = canaryRequests < settings.minRequests ? `canary` : `primary`;
+  if (canaryRequests < Math.max(1, settings.minRequests) || primaryRequests < Math.max(1, settings.minRequests)) {
+    const which = canaryRequests <= primaryRequests ? `canary` : `primary`;
     const n = Math.min(canaryRequests, primaryRequests);
     return {
       verdict: 'inconclusive',
       values: finiteValues(baseValues),
-      reason: `${metric}: only ${count(n)} ${which} requests${over(settings.window)}, fewer than the ${count(settings.minRequests)} needed to compare latency`,
+      reason:
+        n === 0
+          ? `${metric}: the ${which} served no requests${over(settings.window)}, nothing to compare`
+          : `${metric}: only ${count(n)} ${which} requests${over(settings.window)}, fewer than the ${count(settings.minRequests)} needed to compare latency`,
     };
   }
   const test = mannWhitneyBinned(canary.counts, primary.counts);

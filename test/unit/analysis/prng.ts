@@ -30,14 +30,16 @@ export function binomial(random: () => number, n: number, p: number): number {
   return k;
 }
 
-/** Poisson(lambda) by inversion (Knuth), for request counts per tick. */
+/** Poisson(lambda) by inversion of the CDF: one uniform per draw (lambda up to a few hundred). */
 export function poisson(random: () => number, lambda: number): number {
-  const limit = Math.exp(-lambda);
+  const u = random();
+  let p = Math.exp(-lambda);
+  let cdf = p;
   let k = 0;
-  let product = random();
-  while (product > limit) {
+  while (u > cdf && p > 0) {
     k++;
-    product *= random();
+    p *= lambda / k;
+    cdf += p;
   }
   return k;
 }
