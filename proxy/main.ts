@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     return;
   }
   const env = process.env;
-  const configFile = flags['config-file'] ?? env.SLUICE_CONFIG_FILE;
+  // Empty variables count as unset, as in most shells' intent.
+  const configFile = flags['config-file'] || env.SLUICE_CONFIG_FILE || undefined;
   // The control-plane stream is the other source; until it is wired in, a file is required.
   if (configFile === undefined) fail('no config source: pass --config-file');
   const logger = pino({ level: flags['log-level'] ?? env.SLUICE_LOG_LEVEL ?? 'info', base: { component: 'sluice-proxy' } });

@@ -71,7 +71,7 @@ describe('mirroring', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('streams a large body to both without buffering it whole', async () => {
     const running = await startProxy(mirrored(100, endpointsOf(shadow)));
@@ -86,7 +86,7 @@ describe('mirroring', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('mirrors the configured share of requests', async () => {
     const running = await startProxy(mirrored(25, endpointsOf(shadow)));
@@ -98,7 +98,7 @@ describe('mirroring', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('does not slow the primary path or fail it when the mirror hangs', async () => {
     const hanging: http.ServerResponse[] = [];
@@ -127,7 +127,7 @@ describe('mirroring', () => {
       for (const res of hanging) res.destroy();
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('does not fail the primary path when the mirror is down', async () => {
     const dead = http.createServer();
@@ -142,7 +142,7 @@ describe('mirroring', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('abandons a copy whose mirror cannot keep up with the body, without holding back the primary', async () => {
     // A mirror that accepts the request and never reads its body.
@@ -164,5 +164,5 @@ describe('mirroring', () => {
       await new Promise<void>((resolve) => stalled.close(() => resolve()));
       await running.stop();
     }
-  });
+  }, 30_000);
 });

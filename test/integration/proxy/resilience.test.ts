@@ -82,7 +82,7 @@ describe('timeouts', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('retries a try that exceeds the per-try timeout', async () => {
     app.handle(sequence(() => {}, ok));
@@ -95,7 +95,7 @@ describe('timeouts', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 });
 
 describe('retries', () => {
@@ -111,7 +111,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('replay a small request body on the retry', async () => {
     app.handle(sequence(reset, ok));
@@ -123,7 +123,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('retry configured status codes', async () => {
     app.handle(
@@ -138,7 +138,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('relay the last response when attempts run out', async () => {
     app.handle((_req, res) => {
@@ -152,7 +152,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('are not made without a retry policy: a reset becomes a clear 502', async () => {
     app.handle(sequence(reset, ok));
@@ -166,7 +166,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('are not made for a streamed body that cannot be replayed', async () => {
     app.handle(sequence(reset, ok));
@@ -178,7 +178,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('move to another endpoint after a connect failure', async () => {
     const running = await startProxy(
@@ -193,7 +193,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('are capped by the retry budget', async () => {
     app.handle((_req, res) => {
@@ -213,7 +213,7 @@ describe('retries', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 });
 
 describe('outlier ejection', () => {
@@ -249,7 +249,7 @@ describe('outlier ejection', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('ejects an endpoint that refuses connections', async () => {
     const running = await startProxy(
@@ -265,7 +265,7 @@ describe('outlier ejection', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 });
 
 describe('fault injection', () => {
@@ -281,7 +281,7 @@ describe('fault injection', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('aborts the configured share of requests', async () => {
     const running = await startProxy(oneRule({ faults: { abort: { percent: 30, httpStatus: 503 } } }));
@@ -296,7 +296,7 @@ describe('fault injection', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 
   it('delays requests by the fixed delay before forwarding', async () => {
     const running = await startProxy(oneRule({ faults: { delay: { percent: 100, fixedDelay: 250 } } }));
@@ -311,5 +311,5 @@ describe('fault injection', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 });

@@ -78,7 +78,7 @@ describe('weighted split', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('matches in rule order', () => {
@@ -242,5 +242,5 @@ describe('sticky sessions', () => {
     } finally {
       await running.stop();
     }
-  });
+  }, 30_000);
 });
