@@ -55,6 +55,11 @@ export interface ConfigServerOptions {
   allowedServiceAccounts?: readonly string[];
   /** How long a disconnected proxy's last stats report is kept. Default 5 minutes. */
   statsRetentionMs?: number;
+  /**
+   * Accept streams from the start. Default true. The operator starts with false and serves
+   * only while it leads: a standby answers 503, and the proxy retries (reaching the leader).
+   */
+  serving?: boolean;
 }
 
 /** What the server knows about one connected proxy. */
@@ -152,11 +157,13 @@ export class ConfigServer {
   private readonly idleTimeoutMs: number;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
+  private serving: boolean;
 
   constructor(private readonly options: ConfigServerOptions) {
     if (!options.tls && !options.plaintext) throw new Error('the config server needs a TLS certificate, or plaintext: true for local use');
     this.log = options.log.child({ component: 'config-server' });
     this.metrics = configServerMetrics(options.registry);
+    this.serving = options.serving ?? true;
     this.debounceMs = options.debounceMs ?? 50;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? PROTOCOL_DEFAULTS.heartbeatIntervalMs;
     this.idleTimeoutMs = options.idleTimeoutMs ?? PROTOCOL_DEFAULTS.idleTimeoutMs;
@@ -192,6 +199,28 @@ export class ConfigServer {
     this.heartbeat = setInterval(() => this.sweep(), this.heartbeatIntervalMs);
     this.log.info({ port: this.port, tls: Boolean(this.options.tls) }, 'config server listening');
     return this.port;
+  }
+
+  get isServing(): boolean {
+    return this.serving;
+  }
+
+  /**
+   * Starts or stops accepting streams. Stopping closes every open stream (the proxies keep
+   * their last snapshot and reconnect, to whichever replica serves next); published snapshots
+   * are kept.
+   */
+  setServing(serving: boolean): void {
+    if (this.serving === serving) return;
+    this.serving = serving;
+    this.log.info({ serving }, serving ? 'serving proxy streams' : 'no longer serving proxy streams');
+    if (serving) return;
+    for (const ns of this.namespaces.values()) {
+      for (const session of ns.sessions) {
+        this.endSession(ns, session);
+        session.res.destroy();
+      }
+    }
   }
 
   /** Replaces the serving certificate for new connections (certificate rotation). */
@@ -359,7 +388,7 @@ export class ConfigServer {
     if (!access.ok) {
       return this.refuse(req, res, 403, access.reason, true, { proxyId, requestedNamespace, serviceAccount: auth.identity.username });
     }
-    if (this.closing) return this.refuse(req, res, 503, 'shutting down', false);
+    if (this.closing || !this.serving) return this.refuse(req, res, 503, this.closing ? 'shutting down' : 'not the leader; retry', false);
     this.startSession(req, res, {
       proxyId,
       namespace: access.namespace,

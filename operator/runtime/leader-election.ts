@@ -39,6 +39,11 @@ export interface LeaderElectionOptions {
   onStartedLeading: () => void | Promise<void>;
   /** Called when this process stops leading (lost, or stop()). Awaited before the lease is released. */
   onStoppedLeading: () => void | Promise<void>;
+  /**
+   * Release the lease on stop() so that a standby takes over at once. Default true; false
+   * leaves it to expire, as if the process had died.
+   */
+  releaseOnStop?: boolean;
   /** Called when the observed holder changes (including to this process, or to nobody: ""). */
   onNewLeader?: (identity: string) => void;
   log: Logger;
@@ -146,7 +151,7 @@ export class LeaderElector {
     }
     if (this.leading) {
       await this.stopLeading('released');
-      await this.release();
+      if (this.options.releaseOnStop !== false) await this.release();
     }
   }
 

@@ -1,0 +1,167 @@
+// Command-line flags and environment variables of the `sluice-operator` executable. Flags win
+// over environment variables, which win over defaults. Pure: main.ts passes argv and env in.
+export interface OperatorOptions {
+  /** Explicit kubeconfig; absent: in-cluster config, else the default loading rules. */
+  kubeconfig?: string;
+  /** Namespace to watch; "" for all namespaces. */
+  watchNamespace: string;
+  adminHost: string;
+  adminPort: number;
+  configHost: string;
+  configPort: number;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Serve the config server over plain HTTP (local development only). */
+  insecurePlaintext: boolean;
+  /** Audiences proxy tokens must carry (TokenReview); empty: the API server's default. */
+  tokenAudiences: string[];
+  /** ServiceAccounts allowed to fetch proxy configuration; empty: any in the namespace. */
+  proxyServiceAccounts: string[];
+  configDebounceMs: number;
+  leaderElect: boolean;
+  leaderElectionId: string;
+  leaderElectionNamespace: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  identity: string;
+  logLevel: string;
+}
+
+export class UsageError extends Error {}
+
+interface FlagSpec {
+  env?: string;
+  kind: 'string' | 'boolean' | 'duration' | 'port' | 'list';
+  help: string;
+}
+
+const FLAGS: Record<string, FlagSpec> = {
+  kubeconfig: { env: 'KUBECONFIG', kind: 'string', help: 'kubeconfig file (default: in-cluster config)' },
+  namespace: { env: 'SLUICE_WATCH_NAMESPACE', kind: 'string', help: 'namespace to watch (default: all namespaces)' },
+  'admin-host': { env: 'SLUICE_ADMIN_HOST', kind: 'string', help: 'address of /healthz, /readyz, /metrics (default 0.0.0.0)' },
+  'admin-port': { env: 'SLUICE_ADMIN_PORT', kind: 'port', help: 'port of /healthz, /readyz, /metrics (default 8080)' },
+  'config-host': { env: 'SLUICE_CONFIG_HOST', kind: 'string', help: 'address of the proxy config server (default 0.0.0.0)' },
+  'config-port': { env: 'SLUICE_CONFIG_PORT', kind: 'port', help: 'port of the proxy config server (default 15012)' },
+  'tls-cert-file': { env: 'SLUICE_TLS_CERT_FILE', kind: 'string', help: 'PEM certificate of the config server' },
+  'tls-key-file': { env: 'SLUICE_TLS_KEY_FILE', kind: 'string', help: 'PEM private key of the config server' },
+  'insecure-plaintext': { env: 'SLUICE_INSECURE_PLAINTEXT', kind: 'boolean', help: 'serve the config server over plain HTTP (development only)' },
+  'token-audience': { env: 'SLUICE_TOKEN_AUDIENCES', kind: 'list', help: 'audiences proxy tokens must be valid for (comma-separated)' },
+  'proxy-service-accounts': { env: 'SLUICE_PROXY_SERVICE_ACCOUNTS', kind: 'list', help: 'ServiceAccounts allowed to fetch proxy config (default: any)' },
+  'config-debounce': { env: 'SLUICE_CONFIG_DEBOUNCE', kind: 'duration', help: 'quiet time before pushing a new snapshot (default 50ms)' },
+  'leader-elect': { env: 'SLUICE_LEADER_ELECT', kind: 'boolean', help: 'run leader election (default true)' },
+  'leader-election-id': { env: 'SLUICE_LEADER_ELECTION_ID', kind: 'string', help: 'name of the Lease (default sluice-operator)' },
+  'leader-election-namespace': { env: 'SLUICE_LEADER_ELECTION_NAMESPACE', kind: 'string', help: 'namespace of the Lease (default: own namespace)' },
+  'lease-duration': { env: 'SLUICE_LEASE_DURATION', kind: 'duration', help: 'leader lease duration (default 14s)' },
+  'renew-deadline': { env: 'SLUICE_RENEW_DEADLINE', kind: 'duration', help: 'leader gives up after failing to renew this long (default 10s)' },
+  'retry-period': { env: 'SLUICE_RETRY_PERIOD', kind: 'duration', help: 'leader election retry period (default 2s)' },
+  identity: { env: 'POD_NAME', kind: 'string', help: 'identity in leader election and Events (default: host_pid)' },
+  'log-level': { env: 'SLUICE_LOG_LEVEL', kind: 'string', help: 'trace, debug, info, warn, error (default info)' },
+};
+
+export function usage(): string {
+  const lines = Object.entries(FLAGS).map(([name, spec]) => {
+    const flag = spec.kind === 'boolean' ? `--${name} / --no-${name}` : `--${name}=VALUE`;
+    return `  ${flag.padEnd(44)} ${spec.help}${spec.env ? ` [$${spec.env}]` : ''}`;
+  });
+  return `Usage: sluice-operator [flags]\n${lines.join('\n')}\n`;
+}
+
+/** "250ms", "14s", "2m", "1h" or a bare number of milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!match?.[1]) throw new UsageError(`invalid duration ${JSON.stringify(text)} (use e.g. 500ms, 14s, 2m)`);
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[match[2] ?? 'ms'] ?? 1;
+  return Math.round(Number(match[1]) * factor);
+}
+
+export interface Environment {
+  env: Record<string, string | undefined>;
+  /** Namespace of the pod, read from the ServiceAccount mount when in a cluster. */
+  podNamespace?: string;
+  pid: number;
+  hostname: string;
+}
+
+export function parseOperatorOptions(argv: readonly string[], environment: Environment): OperatorOptions {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (!arg.startsWith('--')) throw new UsageError(`unexpected argument ${JSON.stringify(arg)}`);
+    const eq = arg.indexOf('=');
+    let name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+    let value: string | undefined = eq >= 0 ? arg.slice(eq + 1) : undefined;
+    if (value === undefined && name.startsWith('no-') && FLAGS[name.slice(3)]?.kind === 'boolean') {
+      name = name.slice(3);
+      value = 'false';
+    }
+    const spec = FLAGS[name];
+    if (!spec) throw new UsageError(`unknown flag --${name}`);
+    if (value === undefined) {
+      if (spec.kind === 'boolean') value = 'true';
+      else {
+        value = argv[++i];
+        if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      }
+    }
+    values.set(name, value);
+  }
+  const raw = (name: string): string | undefined => {
+    const spec = FLAGS[name];
+    return values.get(name) ?? (spec?.env ? environment.env[spec.env] || undefined : undefined);
+  };
+  const str = (name: string, fallback: string): string => raw(name) ?? fallback;
+  const bool = (name: string, fallback: boolean): boolean => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    if (/^(true|1|yes)$/i.test(v)) return true;
+    if (/^(false|0|no)$/i.test(v)) return false;
+    throw new UsageError(`--${name}: expected true or false, got ${JSON.stringify(v)}`);
+  };
+  const duration = (name: string, fallback: number): number => {
+    const v = raw(name);
+    return v === undefined ? fallback : parseDuration(v);
+  };
+  const port = (name: string, fallback: number): number => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name}: invalid port ${JSON.stringify(v)}`);
+    return n;
+  };
+  const list = (name: string): string[] =>
+    (raw(name) ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+
+  const options: OperatorOptions = {
+    kubeconfig: raw('kubeconfig'),
+    watchNamespace: str('namespace', ''),
+    adminHost: str('admin-host', '0.0.0.0'),
+    adminPort: port('admin-port', 8080),
+    configHost: str('config-host', '0.0.0.0'),
+    configPort: port('config-port', 15012),
+    tlsCertFile: raw('tls-cert-file'),
+    tlsKeyFile: raw('tls-key-file'),
+    insecurePlaintext: bool('insecure-plaintext', false),
+    tokenAudiences: list('token-audience'),
+    proxyServiceAccounts: list('proxy-service-accounts'),
+    configDebounceMs: duration('config-debounce', 50),
+    leaderElect: bool('leader-elect', true),
+    leaderElectionId: str('leader-election-id', 'sluice-operator'),
+    leaderElectionNamespace: str('leader-election-namespace', environment.podNamespace ?? environment.env.POD_NAMESPACE ?? 'default'),
+    leaseDurationMs: duration('lease-duration', 14_000),
+    renewDeadlineMs: duration('renew-deadline', 10_000),
+    retryPeriodMs: duration('retry-period', 2_000),
+    identity: str('identity', `${environment.hostname}_${environment.pid}`),
+    logLevel: str('log-level', 'info'),
+  };
+  if (!options.insecurePlaintext && (!options.tlsCertFile || !options.tlsKeyFile)) {
+    throw new UsageError('the config server needs --tls-cert-file and --tls-key-file (or --insecure-plaintext for local use)');
+  }
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(options.logLevel)) {
+    throw new UsageError(`--log-level: unknown level ${JSON.stringify(options.logLevel)}`);
+  }
+  return options;
+}
