@@ -1,0 +1,66 @@
+import { parseDuration, parseOperatorOptions, usage, UsageError } from '../../../../operator/runtime/operator-options.js';
+
+const environment = (env: Record<string, string> = {}, podNamespace?: string) => ({ env, podNamespace, pid: 42, hostname: 'host' });
+
+describe('operator options', () => {
+  it('has safe defaults: TLS required, leader election on, 14s/10s/2s timings', () => {
+    const o = parseOperatorOptions(['--tls-cert-file=/c.pem', '--tls-key-file', '/k.pem'], environment({}, 'sluice-system'));
+    expect(o).toMatchObject({
+      watchNamespace: '',
+      adminPort: 8080,
+      configPort: 15012,
+      tlsCertFile: '/c.pem',
+      tlsKeyFile: '/k.pem',
+      insecurePlaintext: false,
+      leaderElect: true,
+      leaderElectionId: 'sluice-operator',
+      leaderElectionNamespace: 'sluice-system',
+      leaseDurationMs: 14_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      identity: 'host_42',
+      logLevel: 'info',
+      configDebounceMs: 50,
+    });
+  });
+
+  it('refuses to serve proxies without TLS unless plain HTTP is asked for explicitly', () => {
+    expect(() => parseOperatorOptions([], environment())).toThrow(UsageError);
+    expect(parseOperatorOptions(['--insecure-plaintext'], environment()).insecurePlaintext).toBe(true);
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const env = { SLUICE_INSECURE_PLAINTEXT: 'true', SLUICE_ADMIN_PORT: '9090', POD_NAME: 'op-0', SLUICE_TOKEN_AUDIENCES: 'sluice, other', KUBECONFIG: '/kc' };
+    const o = parseOperatorOptions(['--admin-port=9999', '--no-leader-elect', '--lease-duration=20s', '--retry-period', '500ms'], environment(env));
+    expect(o.adminPort).toBe(9999);
+    expect(o.identity).toBe('op-0');
+    expect(o.tokenAudiences).toEqual(['sluice', 'other']);
+    expect(o.kubeconfig).toBe('/kc');
+    expect(o.leaderElect).toBe(false);
+    expect(o.leaseDurationMs).toBe(20_000);
+    expect(o.retryPeriodMs).toBe(500);
+  });
+
+  it('rejects unknown flags, bad values and missing values', () => {
+    const ok = ['--insecure-plaintext'];
+    expect(() => parseOperatorOptions([...ok, '--bogus'], environment())).toThrow('unknown flag --bogus');
+    expect(() => parseOperatorOptions([...ok, '--admin-port=70000'], environment())).toThrow(/invalid port/);
+    expect(() => parseOperatorOptions([...ok, '--log-level=loud'], environment())).toThrow(/unknown level/);
+    expect(() => parseOperatorOptions([...ok, '--namespace'], environment())).toThrow(/needs a value/);
+    expect(() => parseOperatorOptions([...ok, 'positional'], environment())).toThrow(/unexpected argument/);
+    expect(() => parseOperatorOptions([...ok, '--leader-elect=maybe'], environment())).toThrow(/true or false/);
+  });
+
+  it('parses durations', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('14s')).toBe(14_000);
+    expect(parseDuration('1.5m')).toBe(90_000);
+    expect(parseDuration('100')).toBe(100);
+    expect(() => parseDuration('soon')).toThrow(UsageError);
+  });
+
+  it('documents every flag with its environment variable', () => {
+    expect(usage()).toContain('--leader-elect / --no-leader-elect');
+    expect(usage()).toContain('[$SLUICE_TLS_CERT_FILE]');
+  });
+});
