@@ -140,7 +140,7 @@ export class PrometheusProvider implements MetricProvider {
   }
 
   /** One finite number, from a scalar or a one-sample vector. */
-  async query(query: string, context: { signal?: AbortSignal }): Promise<number> {
+  async query(query: string, context: Partial<QueryContext> = {}): Promise<number> {
     const { resultType, result } = await this.instantQuery(query, context.signal);
     let value: number;
     if (resultType === 'scalar') {
