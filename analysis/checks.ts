@@ -14,6 +14,7 @@
 
 import { formatDuration, parseDuration, type Canary, type CanaryMetric, type MetricTemplate, type BuiltinMetric, BUILTIN_METRICS } from '../crds/index.js';
 import { BUILTIN_METRIC_QUERY, builtinUnit, evaluateBuiltin, isBuiltinQuery } from './builtin-metrics.js';
+import { DEFAULT_JUDGE } from './judge-defaults.js';
 import { compareErrorRates, compareLatency } from './judges/compare.js';
 import { worstVerdict, type Judgement, type Verdict } from './judges/judgement.js';
 import { judgeThreshold } from './judges/threshold.js';
@@ -125,7 +126,7 @@ interface MetricSetting {
 export function buildChecks(step: AnalysisStep, sources: CheckSources): MetricCheck[] {
   const { canary } = step;
   const analysis = canary.spec.analysis;
-  const judge = analysis.judge ?? { mode: 'threshold' as const, minRequests: 50, confidence: 0.95, maxRelativeDegradation: 0.1 };
+  const judge = analysis.judge ?? DEFAULT_JUDGE;
   const backends = canaryBackends(canary);
   const namespace = canary.metadata.namespace ?? '';
 

@@ -10,6 +10,7 @@ export { renderQuery, TemplateError, type TemplateModel } from './templates/rend
 export { buildChecks, canaryBackends, templateModel, type AnalysisStep, type CheckResult, type CheckSources, type CheckVerdict, type MetricCheck } from './checks.js';
 export { runChecks, aggregateStep, type RunChecksOptions, type StepOutcome, type StepVerdict } from './checks-runner.js';
 export { AnalysisMetrics } from './analysis-metrics.js';
+export { DEFAULT_JUDGE } from './judge-defaults.js';
 export { toAnalysisResult } from './status.js';
 export { judgeThreshold, type ThresholdJudgeInput } from './judges/threshold.js';
 export { compareErrorRates, compareLatency, type CompareSettings, type LatencyCompareSettings } from './judges/compare.js';

@@ -1,4 +1,5 @@
 import { buildChecks, canaryBackends, type CheckSources } from '../../../analysis/checks.js';
+import { DEFAULT_JUDGE } from '../../../analysis/judge-defaults.js';
 import { LiveWindowStore, emptyCounters } from '../../../analysis/live-window.js';
 import { BuiltinProvider } from '../../../analysis/providers/builtin.js';
 import { MetricQueryError, type MetricProvider } from '../../../analysis/providers/provider.js';
@@ -42,6 +43,10 @@ const signal = new AbortController().signal;
 const { canary: CANARY, primary: PRIMARY } = canaryBackends(canaryWith([]));
 
 describe('checks built from a Canary', () => {
+  it('gives a Canary without analysis.judge the schema defaults', () => {
+    expect(DEFAULT_JUDGE).toEqual({ mode: 'threshold', minRequests: 50, confidence: 0.95, maxRelativeDegradation: 0.1 });
+  });
+
   it('names the backends after the apex Service', () => {
     expect(canaryBackends(canaryWith([]))).toEqual({ primary: 'podinfo-primary', canary: 'podinfo-canary' });
     const named = canaryWith([]);

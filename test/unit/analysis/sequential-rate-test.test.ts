@@ -22,8 +22,9 @@ describe("Wald's SPRT boundaries and decisions against published values", () => 
     expect(waldBoundaries(0.01, 0).lower).toBe(0);
   });
 
-  it('reproduces the NIST/SEMATECH e-Handbook sequential sampling plan (§6.2.5: h1 = .939, h2 = 1.205, s = .0397)', () => {
-    // NIST/SEMATECH e-Handbook of Statistical Methods, 6.2.5 "What is Sequential Sampling?":
+  it('reproduces the NIST/SEMATECH e-Handbook sequential sampling plan (h1 = .939, h2 = 1.205, s = .0397)', () => {
+    // NIST/SEMATECH e-Handbook of Statistical Methods, chapter 6.2 (lot acceptance sampling),
+    // "What is Sequential Sampling?":
     // p1 (AQL) = 0.01, p2 (LTPD) = 0.10, α = 0.05, β = 0.10 give the acceptance line
     // d = −h1 + s·n and the rejection line d = h2 + s·n with h1 = 0.939, h2 = 1.205, s = 0.0397;
     // the first sample size at which a lot can be accepted (with 0 defectives) is n = 24.
