@@ -88,7 +88,10 @@ export interface Tick {
 }
 
 export interface LiveWindowStoreOptions {
-  /** How far back windows can reach; older reports are dropped. Default 15 minutes. */
+  /**
+   * How far back windows can reach; older reports are dropped. Default 15 minutes. Keep it
+   * longer than the longest analysis step: the sequential test reads its step from the start.
+   */
   retentionMs?: number;
 }
 
@@ -167,8 +170,8 @@ export class LiveWindowStore {
     }
   }
 
-  /** Growth of every backend's counters between `from` and `to`, summed over proxies. */
-  window(namespace: string, from: number, to: number): WindowCounts {
+  /** Growth of the backends' counters (all, or those named) between `from` and `to`, summed over proxies. */
+  window(namespace: string, from: number, to: number, backends?: readonly string[]): WindowCounts {
     const result: WindowCounts = {};
     const incarnations = this.scopes.get(namespace);
     if (!incarnations || !(to > from)) return result;
@@ -182,6 +185,7 @@ export class LiveWindowStore {
       else if (inc.startedAt >= from) base = new Map(); // started inside the window, from zero
       else base = (inc.points[0] as Point).totals; // reported first inside the window: its first report is the baseline
       for (const [backend, total] of end.totals) {
+        if (backends && !backends.includes(backend)) continue;
         const growth = subtractCounters(total, base.get(backend) ?? emptyCounters());
         result[backend] = addCounters(result[backend] ?? emptyCounters(), growth);
       }
@@ -190,12 +194,12 @@ export class LiveWindowStore {
   }
 
   /** Consecutive windows of `stepMs` from `from` to `to` (the last one may be shorter). */
-  series(namespace: string, from: number, to: number, stepMs: number): Tick[] {
+  series(namespace: string, from: number, to: number, stepMs: number, backends?: readonly string[]): Tick[] {
     if (!(stepMs > 0)) throw new Error(`step must be positive, got ${stepMs}`);
     const ticks: Tick[] = [];
     for (let start = from; start < to; start += stepMs) {
       const end = Math.min(start + stepMs, to);
-      ticks.push({ from: start, to: end, backends: this.window(namespace, start, end) });
+      ticks.push({ from: start, to: end, backends: this.window(namespace, start, end, backends) });
     }
     return ticks;
   }

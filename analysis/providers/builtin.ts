@@ -59,7 +59,7 @@ export class BuiltinProvider implements MetricProvider {
     }
     const { from, to } = this.span(context);
     this.assertReporting(context.namespace, to);
-    const traffic = toTraffic(this.options.store.window(context.namespace, from, to)[context.backend]);
+    const traffic = toTraffic(this.options.store.window(context.namespace, from, to, [context.backend])[context.backend]);
     const value = evaluateBuiltin(name, traffic, to - from);
     if (value === undefined) throw new MetricQueryError('no-data', `no data: backend ${context.backend} served no requests in the window`);
     return value;
@@ -71,13 +71,13 @@ export class BuiltinProvider implements MetricProvider {
 
   async requestCount(context: QueryContext & { backend: string }): Promise<number> {
     const { from, to } = this.span(context);
-    return this.options.store.window(context.namespace, from, to)[context.backend]?.requests ?? 0;
+    return this.options.store.window(context.namespace, from, to, [context.backend])[context.backend]?.requests ?? 0;
   }
 
   async traffic(backends: readonly string[], context: QueryContext): Promise<TrafficTick[]> {
     const { from, to } = this.span(context);
     this.assertReporting(context.namespace, to);
-    return this.options.store.series(context.namespace, from, to, this.tickMs).map((tick) => ({
+    return this.options.store.series(context.namespace, from, to, this.tickMs, backends).map((tick) => ({
       from: tick.from,
       to: tick.to,
       backends: Object.fromEntries(backends.map((b) => [b, toTraffic(tick.backends[b])])),

@@ -89,6 +89,7 @@ describe('live counter windows', () => {
     const w = store.window(NS, 1000, 2000);
     expect(w.a?.requests).toBe(10);
     expect(w.b?.errors).toBe(4);
+    expect(Object.keys(store.window(NS, 1000, 2000, ['b']))).toEqual(['b']);
     expect(store.window('nowhere', 0, 5000)).toEqual({});
   });
 
