@@ -348,7 +348,7 @@ const judge = object(
       50,
     ),
     confidence: withDefault(
-      number({ description: 'Confidence the compare judge needs to fail or pass early (0.5 to 0.9999).', minimum: 0.5, maximum: 0.9999 }),
+      number({ description: 'Confidence the compare judge needs to fail a canary, early or at the end of a step (0.5 to 0.9999); a healthy canary is failed with probability at most 1 - confidence.', minimum: 0.5, maximum: 0.9999 }),
       0.95,
     ),
     maxRelativeDegradation: withDefault(

@@ -69,7 +69,16 @@ export class ManagedProcess {
   async stop(graceMs = 5000): Promise<void> {
     if (this.running && this.child.pid !== undefined) {
       signalGroup(this.child.pid, 'SIGTERM');
-      const gracefully = await Promise.race([this.exited.then(() => true), sleep(graceMs).then(() => false)]);
+      const grace = new AbortController();
+      const gracefully = await Promise.race([
+        this.exited.then(() => true),
+        sleep(graceMs, undefined, { signal: grace.signal }).then(
+          () => false,
+          () => true,
+        ),
+      ]);
+      // An unfinished grace timer would keep the test process alive for its full length.
+      grace.abort();
       if (!gracefully) signalGroup(this.child.pid, 'SIGKILL');
       await this.exited;
     }
