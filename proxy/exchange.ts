@@ -58,6 +58,9 @@ export class Exchange {
 
   private mirror: MirrorCopy | undefined;
   private relaying = false;
+  /** The upstream response being relayed, and the endpoint it comes from. */
+  private relayed: IncomingMessage | undefined;
+  private relayEndpoint: EndpointState | undefined;
   private upstreamBroken = false;
   private localReason: LocalReplyReason | undefined;
   private finished = false;
@@ -220,17 +223,14 @@ export class Exchange {
       clearTimeout(this.overallTimer);
       this.relaying = true;
       const cookie = this.setAffinityCookie && rule.affinity ? affinityCookie(rule.affinity.cookieName, backend, rule.affinity.maxAgeMs) : undefined;
-      const response = r.response;
-      // The upstream cutting its response short closes it before the client side closes
-      // (pipeline destroys the client side in reaction); a client leaving closes first.
-      response.once('close', () => {
-        if (response.complete || this.finished) return;
+      this.relayed = r.response;
+      this.relayEndpoint = endpoint;
+      this.ctx.forwarder.relayResponse(this.res, r.response, cookie, () => {
+        // Cut upstream: the client's response is destroyed in turn, and closes after this.
+        if (this.finished) return;
         this.upstreamBroken = true;
         this.endpointFailed(endpoint);
         this.ctx.metrics.upstreamError(this.route, backend, 'reset');
-      });
-      this.ctx.forwarder.relayResponse(this.res, response, cookie, () => {
-        endpoint.active--;
       });
       return;
     }
@@ -372,8 +372,10 @@ export class Exchange {
     if (!completed) {
       // The client went away (or the response was cut): stop everything still running for it.
       this.abortCurrentTry();
+      if (this.relayed !== undefined) this.ctx.forwarder.abandonResponse(this.relayed);
       if (!this.bodyComplete) this.mirror?.abandon();
     }
+    if (this.relayEndpoint !== undefined) this.relayEndpoint.active--;
     this.releaseRetry();
     if (this.pool !== undefined) this.pool.budget.activeRequests--;
 

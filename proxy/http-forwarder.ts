@@ -70,10 +70,14 @@ export interface SocketCounts {
   readonly tunnels: number;
 }
 
-/** Extra per-call option: lets http-proxy events find the try they belong to. */
+/** Extra per-call option: lets http-proxy's `proxyReq` event find the try it belongs to. */
 interface TryOptions extends httpProxy.ServerOptions {
   sluiceTry: UpstreamTry | UpgradeTry;
 }
+
+/** The current try of a request, for http-proxy's `proxyRes` event (which carries no options). */
+const CURRENT_TRY = Symbol('sluice.currentTry');
+type RequestWithTry = http.IncomingMessage & { [CURRENT_TRY]?: UpstreamTry };
 
 const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT']);
 
@@ -83,7 +87,9 @@ export function classifyUpstreamError(err: Error): UpstreamFailure {
 }
 
 export class HttpForwarder {
-  private readonly proxy = httpProxy.createProxyServer({ xfwd: false, changeOrigin: false, ws: true });
+  // toProxy: forward req.url as received instead of re-serialising it through the legacy
+  // url.parse (slower, and it rewrites some characters).
+  private readonly proxy = httpProxy.createProxyServer({ xfwd: false, changeOrigin: false, toProxy: true });
   private readonly agent: http.Agent;
   private readonly mirrorAgent: http.Agent;
   private readonly tunnels = new Set<Socket>();
@@ -112,6 +118,12 @@ export class HttpForwarder {
     this.proxy.on('proxyReqWs', (proxyReq: http.ClientRequest, _req: http.IncomingMessage, _socket: Socket, options: httpProxy.ServerOptions) => {
       (options as TryOptions).sluiceTry.attach(proxyReq);
     });
+    // http-proxy already listens for the response; riding on its event saves a listener per request.
+    this.proxy.on('proxyRes', (proxyRes: http.IncomingMessage, req: http.IncomingMessage) => {
+      const attempt = (req as RequestWithTry)[CURRENT_TRY];
+      if (attempt === undefined) proxyRes.destroy();
+      else attempt.respond(proxyRes);
+    });
   }
 
   /**
@@ -121,6 +133,7 @@ export class HttpForwarder {
    */
   tryRequest(req: http.IncomingMessage, res: http.ServerResponse, target: UpstreamTarget, body: Buffer | undefined, onOutcome: (r: TryResult) => void): TryHandle {
     const attempt = new UpstreamTry(onOutcome);
+    (req as RequestWithTry)[CURRENT_TRY] = attempt;
     const options: TryOptions = {
       target: { protocol: 'http:', host: target.address, hostname: target.address, port: target.port },
       agent: this.agent,
@@ -133,10 +146,13 @@ export class HttpForwarder {
   }
 
   /**
-   * Relays an upstream response to the client. `done` is called once the response has been
-   * fully sent (no error) or was cut short on either side (with the error).
+   * Relays an upstream response to the client. When the upstream cuts its response short,
+   * the client's response is cut too (so it cannot be taken for complete) and `onUpstreamCut`
+   * is called. When the client goes away first, the caller must `abandonResponse(upstream)`:
+   * the caller already watches the client's response for its own accounting, and one
+   * listener per request is cheaper than two.
    */
-  relayResponse(res: http.ServerResponse, upstream: http.IncomingMessage, extraSetCookie: string | undefined, done: (err: Error | undefined) => void): void {
+  relayResponse(res: http.ServerResponse, upstream: http.IncomingMessage, extraSetCookie: string | undefined, onUpstreamCut: () => void): void {
     const headers = downstreamResponseHeaders(upstream.headers);
     if (extraSetCookie !== undefined) {
       const prior = headers['set-cookie'];
@@ -144,22 +160,19 @@ export class HttpForwarder {
     }
     res.writeHead(upstream.statusCode ?? 502, upstream.statusMessage, headers);
     // Not stream.pipeline: it allocates an AbortController and a DOMException per call, a
-    // tenth of the proxy's CPU at load. The same guarantees by hand: a response cut upstream
-    // is cut for the client too (it cannot be mistaken for a complete one), and a client
-    // that leaves releases the upstream socket.
-    let failure: Error | undefined;
-    upstream.on('error', (err) => (failure = err));
+    // tenth of the proxy's CPU at load. (No 'error' listener is needed on `upstream`: Node
+    // emits errors of an IncomingMessage only to listeners that exist.)
     upstream.once('close', () => {
-      if (!upstream.complete) res.destroy();
-    });
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        failure ??= new Error('client closed the connection before the response was complete');
-        upstream.destroy();
-      }
-      done(failure);
+      if (upstream.complete) return;
+      res.destroy();
+      onUpstreamCut();
     });
     upstream.pipe(res);
+  }
+
+  /** Drops the rest of a response being relayed to a client that went away; its socket is not reused. */
+  abandonResponse(upstream: http.IncomingMessage): void {
+    upstream.destroy();
   }
 
   /** Reads and drops a response that is not relayed (a retried try), so its socket can be reused. */
@@ -231,14 +244,16 @@ class UpstreamTry implements TryHandle {
       return;
     }
     this.proxyReq = proxyReq;
-    proxyReq.once('response', (response: http.IncomingMessage) => {
-      if (this.settled) {
-        response.destroy();
-        return;
-      }
-      this.settled = true;
-      this.onOutcome({ kind: 'response', response });
-    });
+  }
+
+  respond(response: http.IncomingMessage): void {
+    // A response of an abandoned try, or of an earlier try of the same request.
+    if (this.settled || (response as http.IncomingMessage & { req?: http.ClientRequest }).req !== this.proxyReq) {
+      response.destroy();
+      return;
+    }
+    this.settled = true;
+    this.onOutcome({ kind: 'response', response });
   }
 
   fail(error: Error): void {

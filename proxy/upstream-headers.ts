@@ -4,7 +4,7 @@
 
 type MutableHeaders = Record<string, string | string[] | undefined>;
 
-const HOP_BY_HOP: readonly string[] = [
+const HOP_BY_HOP_LIST: readonly string[] = [
   'connection',
   'keep-alive',
   'proxy-connection',
@@ -19,6 +19,7 @@ const HOP_BY_HOP: readonly string[] = [
   'expect',
   'http2-settings',
 ];
+const HOP_BY_HOP: ReadonlySet<string> = new Set(HOP_BY_HOP_LIST);
 
 export interface ForwardContext {
   /** Address of the client socket, appended to x-forwarded-for. */
@@ -59,7 +60,7 @@ export function downstreamResponseHeaders(upstream: Readonly<MutableHeaders>): M
   const named = connectionTokens(upstream.connection);
   const out: MutableHeaders = {};
   for (const name in upstream) {
-    if (HOP_BY_HOP.includes(name) || (named !== undefined && named.includes(name))) continue;
+    if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) continue;
     out[name] = upstream[name];
   }
   return out;
@@ -68,7 +69,7 @@ export function downstreamResponseHeaders(upstream: Readonly<MutableHeaders>): M
 function removeConnectionScoped(headers: MutableHeaders): void {
   const named = connectionTokens(headers.connection);
   if (named !== undefined) for (const name of named) delete headers[name];
-  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  for (const name of HOP_BY_HOP_LIST) if (headers[name] !== undefined) delete headers[name];
 }
 
 function connectionTokens(value: string | string[] | undefined): string[] | undefined {
