@@ -259,7 +259,9 @@ export class ConfigServer {
     ns.current = { version, seq: ns.ledger.publish(version), snapshot, publishedAt: Date.now() };
     ns.debounce ??= setTimeout(() => {
       ns.debounce = undefined;
+      const stop = this.metrics.pushDuration.startTimer();
       for (const session of ns.sessions) this.send(ns, session);
+      stop();
     }, this.debounceMs);
     this.scheduleNotify(ns);
   }

@@ -7,6 +7,7 @@ export interface ConfigServerMetrics {
   responses: Counter<'namespace' | 'result'>;
   rejectedStreams: Counter<'status'>;
   publishToAck: Histogram;
+  pushDuration: Histogram;
   statsReports: Counter<'namespace'>;
   protocolErrors: Counter<'reason'>;
 }
@@ -46,6 +47,12 @@ export function configServerMetrics(registry: Registry): ConfigServerMetrics {
       name: 'sluice_config_publish_to_ack_seconds',
       help: 'Time from publish() of a version to one proxy acknowledging it (debounce included).',
       buckets: [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    pushDuration: new Histogram({
+      name: 'sluice_config_push_duration_seconds',
+      help: 'Time to write one new version to every connected proxy of a namespace (serialization included).',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
       registers,
     }),
     statsReports: new Counter({
