@@ -20,6 +20,7 @@ import {
   STREAM_PATH,
   type ClientMessage,
 } from '../operator/config-server/protocol.js';
+import type { ConfigSink, ConfigSource } from './config-source.js';
 import type { StatsReport } from './stats-report.js';
 
 export type ApplyResult = { ok: true } | { ok: false; error: string };
@@ -297,4 +298,40 @@ function errorText(body: string): string {
     // not JSON
   }
   return body.slice(0, 200);
+}
+
+export type ControlPlaneSourceOptions = Omit<ControlPlaneClientOptions, 'apply' | 'onEvent'>;
+
+/**
+ * The control-plane stream as the proxy's ConfigSource (the other one is a file): snapshots go
+ * to the sink (ProxyServer.applySnapshot), whose verdict is sent back as ACK or NACK.
+ */
+export class ControlPlaneConfigSource implements ConfigSource {
+  readonly description: string;
+  private client: ControlPlaneClient | undefined;
+  private firstOffer: (() => void) | undefined;
+
+  constructor(private readonly options: ControlPlaneSourceOptions) {
+    this.description = `control plane ${options.url}`;
+  }
+
+  /** Resolves once the first snapshot has been offered to the sink (or the source stops). */
+  start(sink: ConfigSink): Promise<void> {
+    const offered = new Promise<void>((resolve) => (this.firstOffer = resolve));
+    this.client = new ControlPlaneClient({
+      ...this.options,
+      apply: async (snapshot) => {
+        const result = await sink.applySnapshot(snapshot);
+        this.firstOffer?.();
+        return result;
+      },
+    });
+    this.client.start();
+    return offered;
+  }
+
+  async stop(): Promise<void> {
+    this.firstOffer?.();
+    await this.client?.stop();
+  }
 }
