@@ -3,13 +3,19 @@
 import { parseArgs } from 'node:util';
 import { hostname } from 'node:os';
 import { pino } from 'pino';
+import { ControlPlaneConfigSource } from './control-plane-client.js';
 import { FileConfigSource } from './file-config-source.js';
 import { ProxyServer } from './proxy-server.js';
 import type { ConfigSource } from './config-source.js';
 
-const USAGE = `Usage: sluice-proxy --config-file <path> [options]
+const USAGE = `Usage: sluice-proxy (--config-file <path> | --control-plane-url <url>) [options]
 
   --config-file <path>     YAML or JSON snapshot, watched and reloaded   (SLUICE_CONFIG_FILE)
+  --control-plane-url <url>  the operator's config server, e.g. https://sluice-operator.sluice-system.svc:15012
+                           (SLUICE_CONTROL_PLANE_URL)
+  --token-file <path>      ServiceAccount token for the control plane     (SLUICE_TOKEN_FILE,
+                           default /var/run/secrets/kubernetes.io/serviceaccount/token)
+  --control-plane-ca-file <path>  CA bundle that signed the config server's certificate (SLUICE_CONTROL_PLANE_CA_FILE)
   --admin-port <port>      health, readiness, /metrics, /config, /stats  (SLUICE_ADMIN_PORT, default 15000)
   --bind-address <addr>    address of traffic and admin listeners         (SLUICE_BIND_ADDRESS, default 0.0.0.0)
   --log-level <level>      trace, debug, info, warn, error, fatal, silent (SLUICE_LOG_LEVEL, default info)
@@ -36,6 +42,9 @@ async function main(): Promise<void> {
     parsed = parseArgs({
       options: {
         'config-file': { type: 'string' },
+        'control-plane-url': { type: 'string' },
+        'token-file': { type: 'string' },
+        'control-plane-ca-file': { type: 'string' },
         'admin-port': { type: 'string' },
         'bind-address': { type: 'string' },
         'log-level': { type: 'string' },
@@ -57,19 +66,31 @@ async function main(): Promise<void> {
   const env = process.env;
   // Empty variables count as unset, as in most shells' intent.
   const configFile = flags['config-file'] || env.SLUICE_CONFIG_FILE || undefined;
-  // The control-plane stream is the other source; until it is wired in, a file is required.
-  if (configFile === undefined) fail('no config source: pass --config-file');
+  const controlPlaneUrl = flags['control-plane-url'] || env.SLUICE_CONTROL_PLANE_URL || undefined;
+  if (configFile === undefined && controlPlaneUrl === undefined) fail('no config source: pass --config-file or --control-plane-url');
+  if (configFile !== undefined && controlPlaneUrl !== undefined) fail('pass either --config-file or --control-plane-url, not both');
   const logger = pino({ level: flags['log-level'] ?? env.SLUICE_LOG_LEVEL ?? 'info', base: { component: 'sluice-proxy' } });
+  const proxyId = flags['proxy-id'] ?? env.SLUICE_PROXY_ID ?? env.POD_NAME ?? `${hostname()}:${process.pid}`;
   const proxy = new ProxyServer({
     bindAddress: flags['bind-address'] ?? env.SLUICE_BIND_ADDRESS ?? '0.0.0.0',
     adminPort: integer(flags['admin-port'] ?? env.SLUICE_ADMIN_PORT ?? '15000', 'admin port'),
-    proxyId: flags['proxy-id'] ?? env.SLUICE_PROXY_ID ?? env.POD_NAME ?? `${hostname()}:${process.pid}`,
+    proxyId,
     logger,
     accessLog: flags['access-log'] ?? env.SLUICE_ACCESS_LOG === 'true',
     collectProcessMetrics: true,
     drainTimeoutMs: integer(flags['drain-timeout'] ?? env.SLUICE_DRAIN_TIMEOUT_MS ?? '10000', 'drain timeout'),
   });
-  const source: ConfigSource = new FileConfigSource(configFile, logger);
+  const source: ConfigSource =
+    configFile !== undefined
+      ? new FileConfigSource(configFile, logger)
+      : new ControlPlaneConfigSource({
+          url: controlPlaneUrl ?? '',
+          proxyId,
+          tokenFile: flags['token-file'] || env.SLUICE_TOKEN_FILE || '/var/run/secrets/kubernetes.io/serviceaccount/token',
+          caFile: flags['control-plane-ca-file'] || env.SLUICE_CONTROL_PLANE_CA_FILE || undefined,
+          stats: () => proxy.statsReport(),
+          log: logger.child({ component: 'control-plane-client' }),
+        });
 
   let shuttingDown = false;
   const shutdown = (signal: string): void => {
