@@ -136,10 +136,10 @@ export class Informer<T extends KubernetesObject> {
     return this.store.byIndex(indexName, value);
   }
 
-  /** Resolves true when synced, false if the informer stops or `signal` aborts first. */
+  /** Resolves true when synced, false if the informer stops (or has stopped) or `signal` aborts first. */
   waitForSync(signal?: AbortSignal): Promise<boolean> {
     if (this.hasSyncedOnce) return Promise.resolve(true);
-    if (signal?.aborted) return Promise.resolve(false);
+    if (signal?.aborted || (!this.running && this.loop !== undefined)) return Promise.resolve(false);
     return new Promise((resolve) => {
       const waiter = (synced: boolean): void => {
         signal?.removeEventListener('abort', onAbort);

@@ -147,7 +147,7 @@ describe('config server', () => {
     const rejected = (await registry.getSingleMetric('sluice_config_rejected_streams_total')?.get())?.values ?? [];
     expect(rejected.find((v) => v.labels.status === '401')?.value).toBe(2);
     expect(rejected.find((v) => v.labels.status === '403')?.value).toBe(1);
-  });
+  }, 30_000);
 
   it("delivers each namespace's snapshots to its own proxies only, records ACKs and waits until applied", async () => {
     const { server, url } = await startServer();

@@ -96,7 +96,7 @@ describe('Controller on a Manager', () => {
     expect(await metricValue('sluice_reconcile_total', { controller: 'serial', result: 'success' })).toBeGreaterThanOrEqual(3);
     const durations = await registry.getSingleMetric('sluice_reconcile_duration_seconds')?.get();
     expect(durations?.values.find((v) => v.labels.controller === 'serial' && (v as { metricName?: string }).metricName?.endsWith('_count'))?.value).toBeGreaterThanOrEqual(3);
-  });
+  }, 30_000);
 
   it('retries failures with growing back-off, counts them, and honours requeueAfter', async () => {
     const m = newManager();
@@ -130,7 +130,7 @@ describe('Controller on a Manager', () => {
     expect(await metricValue('sluice_reconcile_errors_total', { controller: 'retry' })).toBe(4);
     expect(await metricValue('sluice_reconcile_total', { controller: 'retry', result: 'error' })).toBe(4);
     expect(await metricValue('sluice_reconcile_total', { controller: 'retry', result: 'requeue_after' })).toBe(2);
-  });
+  }, 30_000);
 
   it('maps changes of one kind onto keys of another', async () => {
     const m = newManager();
@@ -158,7 +158,7 @@ describe('Controller on a Manager', () => {
     await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'dep', labels: { test: 'mapped', owner: 'owner-cm' } } } });
     await waitFor('the mapped reconcile', async () => reconciled.includes('owner-cm'), { timeoutMs: 10_000, intervalMs: 20 });
     expect(reconciled).not.toContain('dep');
-  });
+  }, 30_000);
 
   it('writes one Event for a flood of identical ones, with the count of all of them', async () => {
     const m = newManager();
@@ -189,7 +189,7 @@ describe('Controller on a Manager', () => {
       involvedObject: { kind: 'ConfigMap', name: 'noisy', namespace, uid: cm.metadata?.uid },
     });
     expect(await metricValue('sluice_events_total', { reason: 'BackendServiceMissing', action: 'create' })).toBe(1);
-  });
+  }, 30_000);
 
   it('reports readiness only once its informers have synced', async () => {
     const m = newManager();
@@ -198,5 +198,5 @@ describe('Controller on a Manager', () => {
     await m.start();
     await m.waitForCacheSync();
     expect(m.readiness()).toBeUndefined();
-  });
+  }, 30_000);
 });

@@ -62,7 +62,7 @@ describe('Informer', () => {
       { type: 'delete', name: 'cm' },
     ]);
     expect(informer.list(namespace).map((c) => c.metadata?.name)).toContain('before');
-  });
+  }, 30_000);
 
   it('indexes EndpointSlices by Service and answers lookups from the cache', async () => {
     const informer = track(
@@ -95,7 +95,7 @@ describe('Informer', () => {
     );
     await waitFor('web-b to move to api', async () => informer.byIndex('service', 'api').length === 2, { timeoutMs: 10_000, intervalMs: 50 });
     expect(informer.byIndex('service', 'web').map((s) => s.metadata?.name)).toEqual(['web-a']);
-  });
+  }, 30_000);
 
   it('resumes after the server ends its watch, without losing events', async () => {
     const registry = new Registry();
@@ -117,7 +117,7 @@ describe('Informer', () => {
     // Only the initial list: resuming needs no relist.
     const lists = (await registry.getSingleMetric('sluice_informer_lists_total')?.get())?.values ?? [];
     expect(lists.find((v) => v.labels.result === 'success')?.value).toBe(1);
-  });
+  }, 30_000);
 
   it('when restarted, relists and reports what changed while it was stopped', async () => {
     await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'stays' } } });
@@ -140,5 +140,34 @@ describe('Informer', () => {
     await waitFor('the relist', async () => seen.includes('delete:goes') && seen.includes('add:arrives'), { timeoutMs: 10_000, intervalMs: 50 });
     expect(informer.get(namespace, 'goes')).toBeUndefined();
     expect(informer.get(namespace, 'stays')).toBeDefined();
-  });
+  }, 30_000);
+
+  it('keeps retrying with growing back-off while the API server is unreachable, and stops promptly', async () => {
+    const unreachable = new k8s.KubeConfig();
+    unreachable.loadFromOptions({
+      clusters: [{ name: 'gone', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'nobody', token: 'x' }],
+      contexts: [{ name: 'gone', cluster: 'gone', user: 'nobody' }],
+      currentContext: 'gone',
+    });
+    const registry = new Registry();
+    const informer = new Informer<k8s.V1ConfigMap>(unreachable, {
+      resource: Resources.ConfigMap,
+      log,
+      metrics: runtimeMetrics(registry),
+      backoff: { initialMs: 100, maxMs: 10_000 },
+    });
+    informer.start();
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(informer.synced).toBe(false);
+    expect(informer.lastError).toMatch(/ECONNREFUSED/);
+    const errors = (await registry.getSingleMetric('sluice_informer_lists_total')?.get())?.values.find((v) => v.labels.result === 'error')?.value ?? 0;
+    // Attempts at about 0, 0.1, 0.3, 0.7 and 1.5 s: a few, not a busy loop.
+    expect(errors).toBeGreaterThanOrEqual(3);
+    expect(errors).toBeLessThanOrEqual(6);
+    const stopping = Date.now();
+    await informer.stop();
+    expect(Date.now() - stopping).toBeLessThan(500);
+    expect(await informer.waitForSync()).toBe(false);
+  }, 20_000);
 });
