@@ -116,8 +116,9 @@ export class Controller {
 
   /** Queues a key for reconciliation; ignored while the controller is not running (standby). */
   enqueue(ref: string | ObjectKey): void {
+    if (!this.running || !this.queue) return;
     this.options.metrics.workqueueAdds.inc({ controller: this.name });
-    this.queue?.add(typeof ref === 'string' ? ref : keyOf(ref));
+    this.queue.add(typeof ref === 'string' ? ref : keyOf(ref));
   }
 
   /** Queues a key after a delay; ignored while the controller is not running. */

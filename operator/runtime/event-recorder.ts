@@ -75,7 +75,7 @@ export class EventRecorder {
     switch (decision.action) {
       case 'create':
         counter('create');
-        this.enqueue(() => this.create(obj, namespace, { ...event, message }, decision.write, key));
+        this.enqueue(() => this.create(obj, namespace, { ...event, message }, decision.write));
         return;
       case 'update':
         counter('aggregate');
@@ -116,7 +116,7 @@ export class EventRecorder {
     });
   }
 
-  private async create(obj: KubernetesObject, namespace: string, event: EventRecord, write: EventWrite, _key: string): Promise<void> {
+  private async create(obj: KubernetesObject, namespace: string, event: EventRecord, write: EventWrite): Promise<void> {
     await this.api.createNamespacedEvent({ namespace, body: this.body(obj, namespace, event, write) });
   }
 

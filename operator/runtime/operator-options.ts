@@ -1,5 +1,6 @@
 // Command-line flags and environment variables of the `sluice-operator` executable. Flags win
 // over environment variables, which win over defaults. Pure: main.ts passes argv and env in.
+import { parseAddressMapping } from '../address-map.js';
 export interface OperatorOptions {
   /** Explicit kubeconfig; absent: in-cluster config, else the default loading rules. */
   kubeconfig?: string;
@@ -26,6 +27,15 @@ export interface OperatorOptions {
   retryPeriodMs: number;
   identity: string;
   logLevel: string;
+  /** Endpoint address rewrites "FROM_CIDR=TO_CIDR" (local simulation only; see operator/address-map.ts). */
+  endpointAddressMap: string[];
+  /** Proxy image of the waypoints; absent: the operator runs no waypoints (proxies run elsewhere). */
+  waypointImage?: string;
+  waypointReplicas: number;
+  /** URL of the config server as proxies in other namespaces reach it. */
+  waypointConfigServerUrl: string;
+  /** ConfigMap (copied into each namespace) with the CA of the config server's certificate. */
+  waypointCaConfigMap?: string;
 }
 
 export class UsageError extends Error {}
@@ -57,6 +67,11 @@ const FLAGS: Record<string, FlagSpec> = {
   'retry-period': { env: 'SLUICE_RETRY_PERIOD', kind: 'duration', help: 'leader election retry period (default 2s)' },
   identity: { env: 'POD_NAME', kind: 'string', help: 'identity in leader election and Events (default: host_pid)' },
   'log-level': { env: 'SLUICE_LOG_LEVEL', kind: 'string', help: 'trace, debug, info, warn, error (default info)' },
+  'endpoint-address-map': { env: 'SLUICE_ENDPOINT_ADDRESS_MAP', kind: 'list', help: 'rewrite endpoint addresses FROM_CIDR=TO_CIDR (local simulation only)' },
+  'waypoint-image': { env: 'SLUICE_WAYPOINT_IMAGE', kind: 'string', help: 'proxy image of the waypoints (default: run no waypoints)' },
+  'waypoint-replicas': { env: 'SLUICE_WAYPOINT_REPLICAS', kind: 'string', help: 'proxies per waypoint (default 2)' },
+  'waypoint-config-server-url': { env: 'SLUICE_WAYPOINT_CONFIG_SERVER_URL', kind: 'string', help: 'config server URL as waypoints reach it (default https://sluice-operator.sluice-system.svc:15012)' },
+  'waypoint-ca-configmap': { env: 'SLUICE_WAYPOINT_CA_CONFIGMAP', kind: 'string', help: 'ConfigMap with ca.crt of the config server certificate' },
 };
 
 export function usage(): string {
@@ -129,6 +144,13 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--${name}: invalid port ${JSON.stringify(v)}`);
     return n;
   };
+  const count = (name: string, fallback: number): number => {
+    const v = raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--${name}: expected a whole number from 1 to 100, got ${JSON.stringify(v)}`);
+    return n;
+  };
   const list = (name: string): string[] =>
     (raw(name) ?? '')
       .split(',')
@@ -156,7 +178,19 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     retryPeriodMs: duration('retry-period', 2_000),
     identity: str('identity', `${environment.hostname}_${environment.pid}`),
     logLevel: str('log-level', 'info'),
+    endpointAddressMap: list('endpoint-address-map'),
+    waypointImage: raw('waypoint-image'),
+    waypointReplicas: count('waypoint-replicas', 2),
+    waypointConfigServerUrl: str('waypoint-config-server-url', 'https://sluice-operator.sluice-system.svc:15012'),
+    waypointCaConfigMap: raw('waypoint-ca-configmap'),
   };
+  for (const mapping of options.endpointAddressMap) {
+    try {
+      parseAddressMapping(mapping);
+    } catch (err) {
+      throw new UsageError(`--endpoint-address-map: ${(err as Error).message}`);
+    }
+  }
   if (!options.insecurePlaintext && (!options.tlsCertFile || !options.tlsKeyFile)) {
     throw new UsageError('the config server needs --tls-cert-file and --tls-key-file (or --insecure-plaintext for local use)');
   }
