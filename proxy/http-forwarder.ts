@@ -98,14 +98,17 @@ export class HttpForwarder {
     private readonly logger: Logger,
     options: ForwarderOptions = DEFAULT_FORWARDER_OPTIONS,
   ) {
+    // noDelay: a request or response is one write; Nagle would only add latency.
     this.agent = new http.Agent({
       keepAlive: true,
+      noDelay: true,
       maxSockets: options.maxSocketsPerEndpoint,
       maxFreeSockets: options.maxIdleSocketsPerEndpoint,
       scheduling: 'lifo',
     });
     this.mirrorAgent = new http.Agent({
       keepAlive: true,
+      noDelay: true,
       maxSockets: options.maxMirrorSocketsPerEndpoint,
       maxFreeSockets: options.maxMirrorSocketsPerEndpoint,
       scheduling: 'lifo',

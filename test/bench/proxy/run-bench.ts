@@ -1,12 +1,13 @@
 // `npm run bench:proxy`: throughput and latency of the Sluice proxy on loopback, against the
 // backend directly and against nginx doing the same 90/10 split. One run, bounded in time
-// (about 90 s), every process started here is stopped here.
+// (about 2.5 minutes), every process started here is stopped here.
 //
 // Layout (2 CPUs expected): the proxy under test (Sluice or nginx, one at a time under load)
 // is pinned to CPU 0; wrk, the constant-rate generator and the backends to CPU 1.
 // Backends: nginx, one worker, answering a 1 KiB body from memory on two ports (primary,
 // canary): the cheapest server available, so that the baseline measures the loopback and
-// the client rather than a slow backend.
+// the client rather than a slow backend. A bare http-proxy forwarder (bare-http-proxy.ts) is
+// measured too: the floor for any design built on http-proxy, on this machine.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -19,12 +20,17 @@ const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../../../..');
 const PROXY_MAIN = join(root, 'dist/proxy/main.js');
 const CONSTANT_RATE = join(here, 'constant-rate.js');
+const BARE_HTTP_PROXY = join(here, 'bare-http-proxy.js');
 const WRK = '/usr/bin/wrk';
 const NGINX = '/usr/sbin/nginx';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 2;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const FIXED_RATE = 1_000;
+// Fixed-rate runs are short and interleaved across targets, and the median of the rounds is
+// reported, so that a burst of other work on the machine does not land on one target only.
+const RATE_ROUNDS = 3;
+const RATE_SECONDS = 5;
 const BODY = `${'x'.repeat(1023)}\n`;
 const canPin = existsSync('/usr/bin/taskset') && cpus().length >= 2;
 
@@ -203,7 +209,7 @@ interface RateResult {
 }
 
 async function fixedRate(port: number): Promise<RateResult> {
-  const [cmd, argv] = pinned(1, process.execPath, [CONSTANT_RATE, `http://127.0.0.1:${port}/`, String(FIXED_RATE), String(DURATION_S)]);
+  const [cmd, argv] = pinned(1, process.execPath, [CONSTANT_RATE, `http://127.0.0.1:${port}/`, String(FIXED_RATE), String(RATE_SECONDS)]);
   const out = await new Promise<string>((resolvePromise, reject) => {
     const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
@@ -211,6 +217,25 @@ async function fixedRate(port: number): Promise<RateResult> {
     child.once('exit', (code) => (code === 0 ? resolvePromise(text) : reject(new Error(`constant-rate exited ${code}`))));
   });
   return JSON.parse(out.trim()) as RateResult;
+}
+
+/** Per-field median of several runs (errors and counts summed). */
+function medianOf(results: RateResult[]): RateResult {
+  const med = (pick: (r: RateResult) => number) => {
+    const sorted = results.map(pick).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] as number;
+  };
+  const sum = (pick: (r: RateResult) => number) => results.reduce((a, r) => a + pick(r), 0);
+  return {
+    sent: sum((r) => r.sent),
+    ok: sum((r) => r.ok),
+    errors: sum((r) => r.errors),
+    p50: med((r) => r.p50),
+    p90: med((r) => r.p90),
+    p99: med((r) => r.p99),
+    p999: med((r) => r.p999),
+    max: Math.max(...results.map((r) => r.max)),
+  };
 }
 
 function f(n: number | undefined, digits = 2): string {
@@ -223,11 +248,12 @@ async function main(): Promise<void> {
     ['nginx', NGINX],
     ['the built proxy (npm run build)', PROXY_MAIN],
     ['the built load generator (npm run build)', CONSTANT_RATE],
+    ['the built bare http-proxy (npm run build)', BARE_HTTP_PROXY],
   ] as const) {
     if (!existsSync(path)) throw new Error(`missing ${what}: ${path}`);
   }
   const load = loadavg();
-  const [primaryPort, canaryPort, sluicePort, adminPort, nginxPort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [primaryPort, canaryPort, sluicePort, adminPort, nginxPort, barePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort(), freePort()]);
 
   const backendConf = nginxConf(
     'backends',
@@ -281,7 +307,9 @@ async function main(): Promise<void> {
   );
   const nginxProxy = start('nginx proxy', 0, NGINX, ['-c', proxyConf, '-g', 'daemon off;']);
   await waitHttp(nginxPort);
-  for (const port of [primaryPort, sluicePort, nginxPort]) {
+  const bare = start('bare http-proxy', 0, process.execPath, [BARE_HTTP_PROXY, String(barePort), String(primaryPort), String(canaryPort)]);
+  await waitHttp(barePort);
+  for (const port of [primaryPort, sluicePort, nginxPort, barePort]) {
     const r = await get(port);
     if (r.body.length !== 1024) throw new Error(`port ${port} answered ${r.body.length} bytes, expected 1024`);
   }
@@ -300,18 +328,24 @@ async function main(): Promise<void> {
     ['direct', primaryPort, undefined],
     ['sluice', sluicePort, sluicePid],
     ['nginx', nginxPort, nginxWorkerPid],
+    ['bare-hp', barePort, bare.pid as number],
   ] as const) {
     await wrk(port, WARMUP_S, pid);
     throughput[name] = await wrk(port, DURATION_S, pid);
   }
-  const rate: Record<string, RateResult> = {};
-  for (const [name, port] of [
-    ['direct', primaryPort],
-    ['sluice', sluicePort],
-    ['nginx', nginxPort],
-  ] as const) {
-    rate[name] = await fixedRate(port);
+  const rounds: Record<string, RateResult[]> = { direct: [], sluice: [], nginx: [], 'bare-hp': [] };
+  for (let round = 0; round < RATE_ROUNDS; round++) {
+    for (const [name, port] of [
+      ['direct', primaryPort],
+      ['sluice', sluicePort],
+      ['nginx', nginxPort],
+      ['bare-hp', barePort],
+    ] as const) {
+      rounds[name]?.push(await fixedRate(port));
+    }
   }
+  const rate: Record<string, RateResult> = {};
+  for (const [name, results] of Object.entries(rounds)) rate[name] = medianOf(results);
   const metrics = (await get(adminPort, '/metrics')).body;
   const count = (backend: string) =>
     [...metrics.matchAll(new RegExp(`sluice_requests_total\\{route="bench/split",backend="${backend}",code="(\\d+)",mirrored="false"\\} (\\d+)`, 'g'))].reduce(
@@ -320,13 +354,14 @@ async function main(): Promise<void> {
     );
   const canaryShare = (100 * count('bench-canary')) / (count('bench-canary') + count('bench-primary'));
 
-  const rows = (['direct', 'sluice', 'nginx'] as const).map((name) => {
+  const rows = (['direct', 'sluice', 'nginx', 'bare-hp'] as const).map((name) => {
     const t = throughput[name] as WrkResult;
     return `${name.padEnd(8)} ${f(t.rps, 0).padStart(9)} ${f(t.p50).padStart(8)} ${f(t.p99).padStart(8)} ${f(t.p999).padStart(9)} ${String(t.errors).padStart(7)} ${f(t.proxyCpu).padStart(10)} ${(t.proxyCpu ? f(t.rps / t.proxyCpu, 0) : '-').padStart(12)} ${f(t.peakRssMb, 1).padStart(8)}`;
   });
   const s = throughput.sluice as WrkResult;
   const d = throughput.direct as WrkResult;
   const n = throughput.nginx as WrkResult;
+  const b = throughput['bare-hp'] as WrkResult;
   const rs = rate.sluice as RateResult;
   const rd = rate.direct as RateResult;
   const rn = rate.nginx as RateResult;
@@ -337,9 +372,11 @@ async function main(): Promise<void> {
   process.stdout.write(
     `throughput    req/s   p50 ms   p99 ms  p99.9 ms  errors  proxy CPU  req/s per CPU   RSS MB\n${rows.join('\n')}\n` +
       `ratios: sluice/direct ${f(s.rps / d.rps)}   sluice/nginx ${f(s.rps / n.rps)}   (per proxy CPU-second: sluice/nginx ${s.proxyCpu && n.proxyCpu ? f(s.rps / s.proxyCpu / (n.rps / n.proxyCpu)) : '-'})\n` +
+      `floor of an http-proxy design on this machine (bare-hp: same split, no rules, metrics or timeouts): ${f(b.proxyCpu ? b.rps / b.proxyCpu : b.rps, 0)} req/s per CPU; Sluice reaches ${b.proxyCpu && s.proxyCpu ? f((100 * (s.rps / s.proxyCpu)) / (b.rps / b.proxyCpu), 0) : '-'}% of it\n` +
       `Sluice split under load: ${f(canaryShare)}% canary (configured 10%)\n\n` +
-      `fixed ${FIXED_RATE} req/s for ${DURATION_S} s   p50 ms   p90 ms   p99 ms  p99.9 ms   max ms  errors\n` +
-      (['direct', 'sluice', 'nginx'] as const)
+      `fixed ${FIXED_RATE} req/s, median of ${RATE_ROUNDS} interleaved ${RATE_SECONDS} s runs\n` +
+      `                             p50 ms   p90 ms   p99 ms  p99.9 ms   max ms  errors\n` +
+      (['direct', 'sluice', 'nginx', 'bare-hp'] as const)
         .map((name) => {
           const r = rate[name] as RateResult;
           return `${name.padEnd(28)} ${f(r.p50, 3).padStart(8)} ${f(r.p90, 3).padStart(8)} ${f(r.p99, 3).padStart(8)} ${f(r.p999, 3).padStart(9)} ${f(r.max, 1).padStart(8)} ${String(r.errors).padStart(7)}`;
