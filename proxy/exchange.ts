@@ -96,7 +96,12 @@ export class Exchange {
       this.backend = rule.backends.length === 1 ? (rule.backends[0] as { name: string }).name : pickWeighted(rule.backends, this.ctx.random);
     }
     const pool = this.active.pools.get(this.listener.name)?.get(this.backend);
-    if (pool === undefined) throw new Error(`no pool for backend ${this.backend} on listener ${this.listener.name}`);
+    if (pool === undefined) {
+      // Pools are built for every backend a listener's rules name; this would be a bug.
+      this.ctx.logger.error({ listener: this.listener.name, backend: this.backend }, 'no pool for backend');
+      this.reply(500, 'internal-error', `no connection pool for backend ${this.backend}`);
+      return;
+    }
     this.pool = pool;
     pool.budget.activeRequests++;
 

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import type { CompiledListener } from './compiled-snapshot.js';
+import { sendLocalReply } from './local-reply.js';
 import type { TrafficHandler } from './traffic-handler.js';
 
 export interface ListenerServerOptions {
@@ -111,11 +112,25 @@ export class ListenerSet {
     });
     server.keepAliveTimeout = this.options.keepAliveTimeoutMs;
     const tunnels = new Set<Duplex>();
-    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => this.handler.handleRequest(key, req, res));
+    // Last line of defence: an exception in a handler would otherwise take the process (and
+    // every other request in flight) down with it.
+    server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+      try {
+        this.handler.handleRequest(key, req, res);
+      } catch (err) {
+        this.logger.error({ err, url: req.url }, 'request handler failed');
+        sendLocalReply(res, 500, 'internal-error', 'internal error in the proxy', true);
+      }
+    });
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
       tunnels.add(socket);
       socket.once('close', () => tunnels.delete(socket));
-      this.handler.handleUpgrade(key, req, socket as Socket, head);
+      try {
+        this.handler.handleUpgrade(key, req, socket as Socket, head);
+      } catch (err) {
+        this.logger.error({ err, url: req.url }, 'upgrade handler failed');
+        socket.destroy();
+      }
     });
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => this.onClientError(err, socket));
     return new Promise((resolve, reject) => {

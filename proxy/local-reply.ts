@@ -13,7 +13,8 @@ export type LocalReplyReason =
   | 'upstream-timeout'
   | 'request-timeout'
   | 'fault'
-  | 'bad-request';
+  | 'bad-request'
+  | 'internal-error';
 
 export const LOCAL_REPLY_HEADER = 'x-sluice-reply';
 
