@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { FileConfigSource } from '../../../proxy/file-config-source.js';
 import { ProxyServer } from '../../../proxy/proxy-server.js';
-import type { Snapshot } from '../../../proxy/snapshot.js';
+import { validateSnapshot, type Snapshot } from '../../../proxy/snapshot.js';
 import type { StatsReport } from '../../../proxy/stats-report.js';
 import { Client, endpointsOf, silentLogger, singleListener, sleep, startBackend, waitFor, type TestBackend } from './helpers.js';
 
@@ -133,6 +133,14 @@ describe('file config source', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe('the example config', () => {
+  it('is a valid snapshot', async () => {
+    const raw: unknown = parse(await readFile(resolve('proxy/examples/canary.yaml'), 'utf8'));
+    const result = validateSnapshot(raw);
+    expect(result.ok ? 'valid' : result.error).toBe('valid');
+  });
 });
 
 describe('sluice-proxy executable', () => {
