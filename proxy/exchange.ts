@@ -256,8 +256,10 @@ export class Exchange {
       return;
     }
     this.upstreamBroken = true;
+    // The error text names the endpoint's address: logged, not shown to a possibly external client.
+    this.ctx.logger.debug({ route: this.route, backend, endpoint: endpoint.key, err: r.error }, 'upstream failure');
     if (r.failure === 'timeout') this.reply(504, 'upstream-timeout', `backend ${backend} did not answer within ${rule.retries.perTryTimeoutMs} ms`);
-    else this.reply(502, 'upstream-failure', `backend ${backend} failed: ${r.failure} (${r.error.message})`);
+    else this.reply(502, 'upstream-failure', `backend ${backend} failed: ${r.failure}`);
   }
 
   private mayRetry(outcome: TryOutcome): boolean {

@@ -161,7 +161,7 @@ describe('retries', () => {
       const reply = await client.request(running.port);
       expect(reply.status).toBe(502);
       expect(reply.headers[LOCAL_REPLY_HEADER]).toBe('upstream-failure');
-      expect(reply.body).toMatch(/^sluice: backend app failed: reset \(socket hang up\)\n$/);
+      expect(reply.body).toBe('sluice: backend app failed: reset\n');
       expect(app.seen).toHaveLength(1);
     } finally {
       await running.stop();
