@@ -4,12 +4,10 @@
 
 type MutableHeaders = Record<string, string | string[] | undefined>;
 
+// Plus every `proxy-*` header (Proxy-Connection, Proxy-Authorization, Proxy-Authenticate...).
 const HOP_BY_HOP_LIST: readonly string[] = [
   'connection',
   'keep-alive',
-  'proxy-connection',
-  'proxy-authenticate',
-  'proxy-authorization',
   'te',
   'trailer',
   'transfer-encoding',
@@ -60,7 +58,7 @@ export function downstreamResponseHeaders(upstream: Readonly<MutableHeaders>): M
   const named = connectionTokens(upstream.connection);
   const out: MutableHeaders = {};
   for (const name in upstream) {
-    if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) continue;
+    if (HOP_BY_HOP.has(name) || name.startsWith('proxy-') || (named !== undefined && named.includes(name))) continue;
     out[name] = upstream[name];
   }
   return out;
@@ -70,6 +68,8 @@ function removeConnectionScoped(headers: MutableHeaders): void {
   const named = connectionTokens(headers.connection);
   if (named !== undefined) for (const name of named) delete headers[name];
   for (const name of HOP_BY_HOP_LIST) if (headers[name] !== undefined) delete headers[name];
+  // Proxy-* headers address the proxy (credentials, connection), never the upstream.
+  for (const name in headers) if (name.startsWith('proxy-')) delete headers[name];
 }
 
 function connectionTokens(value: string | string[] | undefined): string[] | undefined {
