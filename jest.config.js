@@ -15,6 +15,8 @@ export default {
   // Integration tests share one API server, and timing-sensitive tests share two cores:
   // one test file at a time keeps their measurements honest.
   maxWorkers: 1,
+  // Integration tests wait on real components; a pure unit test never comes near this.
+  testTimeout: 120000,
   projects: [
     {
       ...common,
@@ -29,7 +31,6 @@ export default {
       // builds first through its pretest script).
       globalSetup: '<rootDir>/dist/test/harness/jest-global-setup.js',
       globalTeardown: '<rootDir>/dist/test/harness/jest-global-teardown.js',
-      testTimeout: 120000,
     },
   ],
 };

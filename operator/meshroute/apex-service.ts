@@ -26,7 +26,18 @@ export interface TakeoverInput {
 /** JSON merge patch of metadata.annotations and spec, or undefined when nothing changes. */
 export interface ServicePatch {
   metadata: { annotations: Record<string, string | null> };
-  spec: { selector: Record<string, string> | null; ports: V1ServicePort[] };
+  spec: { selector: Record<string, string | null> | null; ports: V1ServicePort[] };
+}
+
+/**
+ * A merge patch replaces a map key by key: to end up with exactly `desired`, every key of
+ * `current` that `desired` lacks must be set to null.
+ */
+function selectorPatch(current: Record<string, string> | undefined, desired: Record<string, string> | null): Record<string, string | null> | null {
+  if (desired === null) return null;
+  const patch: Record<string, string | null> = {};
+  for (const key of Object.keys(current ?? {})) if (!(key in desired)) patch[key] = null;
+  return { ...patch, ...desired };
 }
 
 function original(service: V1Service): OriginalService {
@@ -66,7 +77,7 @@ export function takeoverPatch(input: TakeoverInput): ServicePatch | undefined {
         [ROUTED_BY_ANNOTATION]: routeName,
       },
     },
-    spec: { selector: waypointSelector, ports },
+    spec: { selector: selectorPatch(service.spec?.selector, waypointSelector), ports },
   };
 }
 
@@ -84,6 +95,6 @@ export function releasePatch(service: V1Service): ServicePatch | undefined {
   });
   return {
     metadata: { annotations: { [ORIGINAL_SPEC_ANNOTATION]: null, [ROUTED_BY_ANNOTATION]: null } },
-    spec: { selector: before.selector, ports },
+    spec: { selector: selectorPatch(service.spec?.selector, before.selector), ports },
   };
 }

@@ -54,11 +54,11 @@ export function waypointService(namespace: string): V1Service {
   };
 }
 
-export function waypointProxyArgs(namespace: string, settings: WaypointSettings): string[] {
+/** The proxy's namespace comes from its ServiceAccount token, so it is not an argument. */
+export function waypointProxyArgs(settings: WaypointSettings): string[] {
   const args = [
     `--admin-port=${WAYPOINT_ADMIN_PORT}`,
     `--control-plane-url=${settings.configServerUrl}`,
-    `--namespace=${namespace}`,
     `--token-file=${TOKEN_DIR}/token`,
     `--log-level=${settings.logLevel ?? 'info'}`,
   ];
@@ -109,7 +109,7 @@ export function waypointDeployment(namespace: string, settings: WaypointSettings
               image: settings.image,
               imagePullPolicy: settings.imagePullPolicy ?? 'IfNotPresent',
               command: ['sluice-proxy'],
-              args: waypointProxyArgs(namespace, settings),
+              args: waypointProxyArgs(settings),
               env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
               ports: [{ name: 'admin', containerPort: WAYPOINT_ADMIN_PORT, protocol: 'TCP' }],
               readinessProbe: { httpGet: { path: '/readyz', port: WAYPOINT_ADMIN_PORT }, periodSeconds: 2, failureThreshold: 2 },

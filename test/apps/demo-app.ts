@@ -49,7 +49,7 @@ export function startDemoApp(settings: DemoAppSettings): Promise<{ port: number;
     const delay = settings.latencyMs + Math.random() * settings.latencyJitterMs;
     const answer = (): void => {
       const failed = Math.random() < settings.errorRate;
-      const body = JSON.stringify({ version: settings.version, host: hostname(), status: failed ? 500 : 200, path: req.url }) + '\n';
+      const body = JSON.stringify({ version: settings.version, host: hostname(), address: settings.host, status: failed ? 500 : 200, path: req.url }) + '\n';
       res.writeHead(failed ? 500 : 200, { 'content-type': 'application/json', 'x-version': settings.version }).end(body);
     };
     if (delay > 0) setTimeout(answer, delay);

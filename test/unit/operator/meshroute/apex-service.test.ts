@@ -13,16 +13,22 @@ const userService: V1Service = {
   },
 };
 
+/** RFC 7386 JSON merge patch, as the API server applies it. */
+function mergeMap(target: Record<string, string> | undefined, patch: Record<string, string | null> | null): Record<string, string> | undefined {
+  if (patch === null) return undefined;
+  const out = { ...target };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
+}
+
 function apply(service: V1Service, patch: ReturnType<typeof takeoverPatch>): V1Service {
   if (!patch) return service;
-  const annotations = { ...service.metadata?.annotations };
-  for (const [k, v] of Object.entries(patch.metadata.annotations)) {
-    if (v === null) delete annotations[k];
-    else annotations[k] = v;
-  }
   return {
-    metadata: { ...service.metadata, annotations },
-    spec: { ...service.spec, selector: patch.spec.selector ?? undefined, ports: patch.spec.ports },
+    metadata: { ...service.metadata, annotations: mergeMap(service.metadata?.annotations, patch.metadata.annotations) ?? {} },
+    spec: { ...service.spec, selector: mergeMap(service.spec?.selector, patch.spec.selector), ports: patch.spec.ports },
   };
 }
 
@@ -31,7 +37,8 @@ describe('apex Service takeover', () => {
 
   it('points the routed port at the waypoint listener and remembers the original', () => {
     const patch = takeoverPatch({ ...input, service: userService });
-    expect(patch?.spec.selector).toEqual(WAYPOINT_SELECTOR);
+    expect(patch?.spec.selector).toEqual({ app: null, ...WAYPOINT_SELECTOR });
+    expect(apply(userService, patch).spec?.selector).toEqual(WAYPOINT_SELECTOR);
     expect(patch?.spec.ports).toEqual([
       { name: 'http', port: 9898, targetPort: 15100 },
       { name: 'grpc', port: 9999 },
