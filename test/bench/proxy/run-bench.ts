@@ -29,8 +29,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const FIXED_RATE = 1_000;
 // Fixed-rate runs are short and interleaved across targets, and the median of the rounds is
 // reported, so that a burst of other work on the machine does not land on one target only.
-const RATE_ROUNDS = 3;
-const RATE_SECONDS = 5;
+const RATE_ROUNDS = 5;
+const RATE_SECONDS = 4;
 const BODY = `${'x'.repeat(1023)}\n`;
 const canPin = existsSync('/usr/bin/taskset') && cpus().length >= 2;
 
