@@ -39,7 +39,7 @@ export function isRetryable(outcome: AttemptOutcome): boolean {
   }
 }
 
-/** A metric label for the outcome: delivered, http_4xx, http_429, http_5xx, network, timeout. */
+/** A metric label for the outcome: delivered, http_3xx, http_4xx, http_429, http_5xx, network, timeout. */
 export function outcomeLabel(outcome: AttemptOutcome): string {
   switch (outcome.kind) {
     case 'delivered':
@@ -50,7 +50,7 @@ export function outcomeLabel(outcome: AttemptOutcome): string {
       return 'timeout';
     case 'rejected':
       if (outcome.status === 429) return 'http_429';
-      return outcome.status >= 500 ? 'http_5xx' : 'http_4xx';
+      return `http_${Math.floor(outcome.status / 100)}xx`;
   }
 }
 
@@ -59,6 +59,8 @@ export function parseRetryAfter(value: string | undefined, nowMs: number): numbe
   const trimmed = value?.trim();
   if (!trimmed) return undefined;
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // All three HTTP-date forms start with the day's name; Date.parse alone accepts "1.5".
+  if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - nowMs);

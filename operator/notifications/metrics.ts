@@ -28,7 +28,7 @@ export function notificationMetrics(registry: Registry): NotificationMetrics {
     }),
     attempts: new Counter({
       name: 'sluice_notification_attempts_total',
-      help: 'HTTP delivery attempts by outcome: delivered, http_4xx, http_429, http_5xx, network, timeout.',
+      help: 'HTTP delivery attempts by outcome: delivered, http_3xx, http_4xx, http_429, http_5xx, network, timeout.',
       labelNames: ['provider', 'outcome'],
       registers,
     }),
