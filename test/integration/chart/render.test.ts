@@ -1,0 +1,322 @@
+// The chart renders, and what it renders the real API server accepts: `helm lint`, then
+// `helm template` with the defaults and with every documented option, each object
+// server-side applied with dryRun=All and strict field validation. Wrong values are
+// refused before anything reaches the cluster, by the schema or by the chart's own checks,
+// with a message that names the value.
+import { installCrds } from '../../../crds/install.js';
+import { deleteNamespace, kubeConfig, newNamespace } from '../../harness/index.js';
+import { CHART_DIR, find, Helm, RawApi, type KubeObject } from './support.js';
+
+const CA_PEM = `-----BEGIN CERTIFICATE-----
+MIIBdzCCAR2gAwIBAgIUYWJjZGVmMDEyMzQ1Njc4OTAxMjM0NTY3ODkwCgYIKoZIzj0EAwIw
+-----END CERTIFICATE-----`;
+
+interface Case {
+  name: string;
+  values: (namespaces: { release: string; other: string }) => string[];
+  check?: (objects: KubeObject[], namespaces: { release: string; other: string }) => void;
+}
+
+function containerOf(objects: KubeObject[]): { args: string[]; image: string; env?: { name: string }[] } {
+  const deployment = find(objects, 'Deployment') as unknown as {
+    spec: { template: { spec: { containers: { args: string[]; image: string; env?: { name: string }[] }[] } } };
+  };
+  const container = deployment.spec.template.spec.containers[0];
+  if (!container) throw new Error('the Deployment has no container');
+  return container;
+}
+
+const cases: Case[] = [
+  {
+    name: 'defaults',
+    values: () => [],
+    check: (objects, ns) => {
+      const { args, image } = containerOf(objects);
+      expect(image).toBe('ghcr.io/sluice-dev/sluice:0.1.0');
+      expect(args).toEqual(
+        expect.arrayContaining([
+          '--token-audience=sluice.dev/config-server',
+          '--proxy-service-accounts=sluice-waypoint',
+          '--leader-elect',
+          '--leader-election-id=sluice-operator',
+          `--leader-election-namespace=${ns.release}`,
+          '--waypoint-image=ghcr.io/sluice-dev/sluice:0.1.0',
+          '--waypoint-replicas=2',
+          `--waypoint-config-server-url=https://sluice-operator.${ns.release}.svc:15012`,
+          '--waypoint-ca-configmap=sluice-config-server-ca',
+          '--tls-cert-file=/etc/sluice/tls/tls.crt',
+        ]),
+      );
+      expect(args.some((a) => a.startsWith('--namespace'))).toBe(false);
+      expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(0);
+      expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+    },
+  },
+  {
+    name: 'namespace scope',
+    values: () => ['--set', 'rbac.scope=namespace'],
+    check: (objects, ns) => {
+      expect(containerOf(objects).args).toContain(`--namespace=${ns.release}`);
+      const clusterRole = find(objects, 'ClusterRole') as unknown as { rules: { resources: string[] }[] };
+      expect(clusterRole.rules.flatMap((r) => r.resources)).toEqual(['tokenreviews']);
+      expect(find(objects, 'Role', 'sluice-operator').metadata.namespace).toBe(ns.release);
+    },
+  },
+  {
+    name: 'namespace scope watching another namespace',
+    values: (ns) => ['--set', 'rbac.scope=namespace', '--set', `rbac.watchNamespace=${ns.other}`],
+    check: (objects, ns) => {
+      expect(containerOf(objects).args).toContain(`--namespace=${ns.other}`);
+      expect(find(objects, 'Role', 'sluice-operator').metadata.namespace).toBe(ns.other);
+      expect(find(objects, 'Role', 'sluice-operator-leader-election').metadata.namespace).toBe(ns.release);
+      const caNamespaces = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace);
+      expect(caNamespaces.sort()).toEqual([ns.release, ns.other].sort());
+    },
+  },
+  {
+    name: 'TLS from an existing Secret',
+    values: () => ['--set', 'configServer.tls.mode=existingSecret', '--set', 'configServer.tls.existingSecret=my-tls', '--set', `configServer.tls.caCert=${CA_PEM}`],
+    check: (objects) => {
+      expect(objects.some((o) => o.kind === 'Secret')).toBe(false);
+      expect((find(objects, 'ConfigMap').data as Record<string, string>)['ca.crt']?.trim()).toBe(CA_PEM);
+      const deployment = JSON.stringify(find(objects, 'Deployment'));
+      expect(deployment).toContain('"secretName":"my-tls"');
+    },
+  },
+  {
+    name: 'plain-text config server',
+    values: () => ['--set', 'configServer.tls.mode=none'],
+    check: (objects, ns) => {
+      const { args } = containerOf(objects);
+      expect(args).toContain('--insecure-plaintext');
+      expect(args).toContain(`--waypoint-config-server-url=http://sluice-operator.${ns.release}.svc:15012`);
+      expect(args.some((a) => a.startsWith('--waypoint-ca-configmap') || a.startsWith('--tls-'))).toBe(false);
+      expect(objects.some((o) => o.kind === 'Secret' || o.kind === 'ConfigMap')).toBe(false);
+    },
+  },
+  {
+    name: 'no waypoints',
+    values: () => ['--set', 'waypoint.enabled=false', '--set', 'configServer.allowedServiceAccounts=null'],
+    check: (objects) => {
+      const { args } = containerOf(objects);
+      expect(args.some((a) => a.startsWith('--waypoint-') || a.startsWith('--proxy-service-accounts'))).toBe(false);
+      expect(objects.some((o) => o.kind === 'ConfigMap')).toBe(false);
+    },
+  },
+  {
+    name: 'waypoint settings and CA in more namespaces',
+    values: (ns) => [
+      '--set', `waypoint.namespaces={${ns.other}}`,
+      '--set', 'waypoint.image.repository=registry.example/sluice-proxy',
+      '--set', 'waypoint.image.tag=1.2.3',
+      '--set', 'waypoint.replicas=3',
+    ],
+    check: (objects, ns) => {
+      const { args } = containerOf(objects);
+      expect(args).toEqual(expect.arrayContaining(['--waypoint-image=registry.example/sluice-proxy:1.2.3', '--waypoint-replicas=3']));
+      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace).sort()).toEqual([ns.release, ns.other].sort());
+    },
+  },
+  {
+    name: 'one replica without leader election',
+    values: () => ['--set', 'operator.replicas=1', '--set', 'operator.leaderElection.enabled=false'],
+    check: (objects) => {
+      expect(containerOf(objects).args).toContain('--no-leader-elect');
+      expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
+      expect(objects.some((o) => o.kind === 'Role' && o.metadata.name.endsWith('leader-election'))).toBe(false);
+    },
+  },
+  {
+    name: 'scheduling, image and pod settings',
+    values: () => [
+      '--set', 'image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      '--set', 'imagePullSecrets[0].name=regcred',
+      '--set', 'commonLabels.team=platform',
+      '--set', 'operator.podAnnotations.note=x',
+      '--set', 'operator.podLabels.tier=control',
+      '--set', 'operator.nodeSelector.kubernetes\\.io/os=linux',
+      '--set', 'operator.tolerations[0].key=dedicated',
+      '--set', 'operator.tolerations[0].operator=Exists',
+      '--set', 'operator.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key=kubernetes.io/arch',
+      '--set', 'operator.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].operator=Exists',
+      '--set', 'operator.topologySpreadConstraints[0].maxSkew=2',
+      '--set', 'operator.topologySpreadConstraints[0].topologyKey=kubernetes.io/hostname',
+      '--set', 'operator.topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule',
+      '--set', 'operator.priorityClassName=system-cluster-critical',
+      '--set', 'operator.extraArgs={--config-debounce=100ms}',
+      '--set', 'operator.extraEnv[0].name=TZ',
+      '--set', 'operator.extraEnv[0].value=UTC',
+      '--set', 'operator.resources.limits.cpu=1',
+      '--set', 'operator.logLevel=debug',
+      '--set', 'operator.adminPort=9090',
+      '--set', 'operator.terminationGracePeriodSeconds=60',
+      '--set', 'configServer.port=16012',
+      '--set', 'configServer.extraTokenAudiences={https://kubernetes.default.svc}',
+      '--set', 'service.type=NodePort',
+      '--set', 'service.annotations.note=x',
+      '--set', 'serviceAccount.annotations.note=x',
+      '--set', 'metrics.podAnnotations=false',
+    ],
+    check: (objects) => {
+      const { args, image, env } = containerOf(objects);
+      expect(image).toBe('ghcr.io/sluice-dev/sluice@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef');
+      expect(args).toEqual(
+        expect.arrayContaining([
+          '--config-debounce=100ms',
+          '--log-level=debug',
+          '--admin-port=9090',
+          '--config-port=16012',
+          '--token-audience=sluice.dev/config-server,https://kubernetes.default.svc',
+          '--waypoint-image=ghcr.io/sluice-dev/sluice@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+        ]),
+      );
+      expect(env?.map((e) => e.name)).toContain('TZ');
+      expect(JSON.stringify(find(objects, 'Deployment'))).not.toContain('prometheus.io/scrape');
+      expect(find(objects, 'Service').metadata.labels?.team).toBe('platform');
+    },
+  },
+  {
+    name: 'existing ServiceAccount, names overridden',
+    values: () => ['--set', 'serviceAccount.create=false', '--set', 'serviceAccount.name=my-operator', '--set', 'fullnameOverride=flow'],
+    check: (objects) => {
+      expect(objects.some((o) => o.kind === 'ServiceAccount')).toBe(false);
+      expect(find(objects, 'Deployment').metadata.name).toBe('flow-operator');
+      expect(JSON.stringify(find(objects, 'ClusterRoleBinding'))).toContain('"name":"my-operator"');
+    },
+  },
+  {
+    name: 'templated CRDs',
+    values: () => ['--set', 'crds.templated=true', '--set', 'crds.keep=false'],
+    check: (objects) => {
+      const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+      expect(crds.map((c) => c.metadata.name).sort()).toEqual(['alertproviders.sluice.dev', 'canaries.sluice.dev', 'meshroutes.sluice.dev', 'metrictemplates.sluice.dev']);
+      expect(crds.every((c) => c.metadata.annotations?.['helm.sh/resource-policy'] === undefined)).toBe(true);
+    },
+  },
+  {
+    name: 'examples',
+    values: () => ['--set', 'examples.metricTemplates.enabled=true', '--set', 'examples.alertProvider.enabled=true'],
+    check: (objects) => {
+      expect(objects.filter((o) => o.kind === 'MetricTemplate').map((o) => o.metadata.name)).toEqual(['error-rate', 'latency-p95']);
+      const query = (find(objects, 'MetricTemplate', 'error-rate').spec as { query: string }).query;
+      expect(query).toContain('namespace="{{ namespace }}"');
+      expect(find(objects, 'AlertProvider').spec).toMatchObject({ type: 'slack', channel: 'deployments', secretRef: { name: 'sluice-alerts' } });
+    },
+  },
+];
+
+describe('the Helm chart renders what the API server accepts', () => {
+  const helm = new Helm();
+  const api = new RawApi(kubeConfig());
+  const namespaces = { release: '', other: '' };
+
+  beforeAll(async () => {
+    await installCrds(kubeConfig());
+    namespaces.release = await newNamespace('chart-render');
+    namespaces.other = await newNamespace('chart-render-other');
+  });
+
+  afterAll(async () => {
+    helm.remove();
+    await deleteNamespace(namespaces.release);
+    await deleteNamespace(namespaces.other);
+  });
+
+  it('passes helm lint --strict, with defaults and in namespace scope', async () => {
+    for (const values of [[], ['--set', 'rbac.scope=namespace', '--set', 'crds.templated=true']]) {
+      const result = await helm.run(['lint', '--strict', CHART_DIR, ...values]);
+      expect(`${result.code}\n${result.stdout}${result.stderr}`).toMatch(/^0\n[\s\S]*1 chart\(s\) linted, 0 chart\(s\) failed/);
+    }
+  });
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s: every object passes a server-side dry run', async (_name, testCase) => {
+    const objects = await helm.template('sluice', namespaces.release, testCase.values(namespaces));
+    expect(objects.length).toBeGreaterThan(5);
+    testCase.check?.(objects, namespaces);
+    const rejected: string[] = [];
+    for (const obj of objects) {
+      const response = await api.dryRunApply(obj);
+      if (response.status !== 200 && response.status !== 201) rejected.push(`${obj.kind}/${obj.metadata.name}: ${response.status} ${response.text}`);
+    }
+    expect(rejected).toEqual([]);
+  });
+
+  it('would notice a misspelled field: the dry run validates strictly', async () => {
+    const deployment = find(await helm.template('sluice', namespaces.release), 'Deployment') as KubeObject & {
+      spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+    };
+    const container = deployment.spec.template.spec.containers[0];
+    if (!container) throw new Error('no container');
+    container.imagePullPolcy = 'Always';
+    const response = await api.dryRunApply(deployment);
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.text).toContain('imagePullPolcy');
+  });
+
+  it('renders Prometheus Operator monitors only where the cluster has their kinds', async () => {
+    const monitorValues = ['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.podMonitor.enabled=true', '--set', 'metrics.podMonitor.labels.release=prom'];
+    const refused = await helm.run(['template', 'sluice', CHART_DIR, '--namespace', namespaces.release, ...monitorValues]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('metrics.serviceMonitor.enabled is true but the cluster has no monitoring.coreos.com/v1 ServiceMonitor kind');
+
+    const objects = await helm.template('sluice', namespaces.release, [
+      ...monitorValues,
+      '--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor',
+      '--api-versions', 'monitoring.coreos.com/v1/PodMonitor',
+    ]);
+    expect(find(objects, 'ServiceMonitor').spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'sluice', 'app.kubernetes.io/instance': 'sluice', 'app.kubernetes.io/component': 'operator' } },
+      namespaceSelector: { matchNames: [namespaces.release] },
+      endpoints: [{ port: 'admin', path: '/metrics', interval: '30s' }],
+    });
+    const podMonitor = find(objects, 'PodMonitor');
+    expect(podMonitor.metadata.labels?.release).toBe('prom');
+    expect(podMonitor.spec).toEqual({
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'sluice-waypoint', 'app.kubernetes.io/component': 'waypoint' } },
+      namespaceSelector: { any: true },
+      podMetricsEndpoints: [{ port: 'admin', path: '/metrics', interval: '15s' }],
+    });
+    // The test cluster has no Prometheus Operator CRDs: everything else still goes through a dry run.
+    for (const obj of objects.filter((o) => !o.apiVersion.startsWith('monitoring.coreos.com/'))) {
+      expect([200, 201]).toContain((await api.dryRunApply(obj)).status);
+    }
+  });
+
+  const rejections: [string, string[], string][] = [
+    ['zero replicas', ['--set', 'operator.replicas=0'], "at '/operator/replicas': minimum: got 0, want 1"],
+    ['a misspelled key', ['--set', 'operator.replics=3'], "at '/operator': additional properties 'replics' not allowed"],
+    ['an unknown RBAC scope', ['--set', 'rbac.scope=cluser'], "at '/rbac/scope': value must be one of 'cluster', 'namespace'"],
+    ['an unknown TLS mode', ['--set', 'configServer.tls.mode=cert-manager'], "at '/configServer/tls/mode': value must be one of 'generated', 'existingSecret', 'none'"],
+    ['a namespace that is no DNS label', ['--set', 'waypoint.namespaces[0]=Team_A'], "at '/waypoint/namespaces/0': 'Team_A' does not match pattern"],
+    ['a duration without a unit', ['--set-string', 'operator.leaderElection.leaseDuration=14'], "at '/operator/leaderElection/leaseDuration': '14' does not match pattern"],
+    ['a number where a duration goes', ['--set', 'operator.leaderElection.leaseDuration=14'], "at '/operator/leaderElection/leaseDuration': got number, want string"],
+    ['a digest that is a tag', ['--set', 'image.digest=latest'], "at '/image/digest': 'latest' does not match pattern"],
+    ['a privileged admin port', ['--set', 'operator.adminPort=80'], "at '/operator/adminPort': minimum: got 80, want 1,024"],
+    ['an unknown alert provider type', ['--set', 'examples.alertProvider.type=email'], "at '/examples/alertProvider/type': value must be one of 'slack', 'msteams', 'discord', 'generic'"],
+    ['a log level the operator does not know', ['--set', 'operator.logLevel=verbose'], "at '/operator/logLevel': value must be one of"],
+    ['an extra argument that is no flag', ['--set', 'operator.extraArgs={verbose}'], "at '/operator/extraArgs/0': 'verbose' does not match pattern"],
+    [
+      'several replicas without leader election',
+      ['--set', 'operator.leaderElection.enabled=false'],
+      'operator.replicas is 2 but operator.leaderElection.enabled is false',
+    ],
+    [
+      'an existing-Secret mode without the Secret',
+      ['--set', 'configServer.tls.mode=existingSecret', '--set', `configServer.tls.caCert=${CA_PEM}`],
+      'configServer.tls.mode is existingSecret but configServer.tls.existingSecret is empty',
+    ],
+    [
+      'an existing-Secret mode without the CA',
+      ['--set', 'configServer.tls.mode=existingSecret', '--set', 'configServer.tls.existingSecret=my-tls'],
+      'configServer.tls.caCert is empty: waypoints need the PEM CA certificate',
+    ],
+    ['a watch namespace in cluster scope', ['--set', 'rbac.watchNamespace=apps'], 'a watch namespace only applies with rbac.scope=namespace'],
+    ['a PodMonitor without its CRD', ['--set', 'metrics.podMonitor.enabled=true'], 'install the Prometheus Operator CRDs first'],
+  ];
+
+  it.each(rejections)('refuses %s with a message that names it', async (_name, values, message) => {
+    const result = await helm.run(['template', 'sluice', CHART_DIR, '--namespace', 'sluice-system', ...values]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(message);
+  });
+});
