@@ -124,11 +124,11 @@ export class RawApi {
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = undefined;
+          let parsed: unknown;
           try {
             parsed = JSON.parse(text);
           } catch {
-            parsed = undefined;
+            // Not JSON (an error page): callers read `text`.
           }
           resolve({ status: res.statusCode ?? 0, body: parsed, text });
         });
