@@ -39,7 +39,7 @@ export class CanaryNotifier {
   notify(canary: Canary, event: RolloutEvent): NotifyResult {
     const targets = alertTargets(canary, event.severity);
     if (targets.length === 0) return { providers: [] };
-    const notification = buildNotification(canary, event, { now: new Date(this.clock.now()), id: this.newId() });
+    const notification = buildNotification(canary, event, { now: new Date(this.clock.now()), id: event.id ?? this.newId() });
     for (const target of targets) this.sink.enqueue(target.providerRef, notification);
     return { providers: targets.map((target) => providerKey(target.providerRef)), notification };
   }

@@ -54,11 +54,14 @@ export function outcomeLabel(outcome: AttemptOutcome): string {
   }
 }
 
-/** Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `nowMs`. */
+/**
+ * Retry-After as delay-seconds or an HTTP date (RFC 9110 §10.2.3), in ms from `nowMs`.
+ * Fractional seconds are accepted too: not in the RFC, but cheaper to honour than to ignore.
+ */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   const trimmed = value?.trim();
   if (!trimmed) return undefined;
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   // All three HTTP-date forms start with the day's name; Date.parse alone accepts "1.5".
   if (!/^[A-Za-z]{3}/.test(trimmed)) return undefined;
   const date = Date.parse(trimmed);

@@ -170,12 +170,15 @@ export class NotificationDispatcher {
   private async drain(destination: Destination): Promise<void> {
     try {
       for (let job = destination.queue.shift(); job; job = destination.queue.shift()) {
-        let result: NotificationResult = 'failed';
+        let result: NotificationResult;
         try {
           result = await this.deliver(job);
-        } finally {
-          this.settle(destination.key, result);
+        } catch (err) {
+          // A bug in rendering must cost one notification, not the rest of the queue.
+          this.log.error({ provider: destination.key, reason: job.notification.reason, err }, 'notification delivery crashed');
+          result = 'failed';
         }
+        this.settle(destination.key, result);
       }
     } finally {
       // Synchronous with the empty shift() above: no enqueue can slip in between.

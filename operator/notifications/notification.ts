@@ -26,6 +26,12 @@ export interface RolloutEventDetails {
 
 /** A rollout event as the canary controller reports it (reason as in the Kubernetes Event). */
 export interface RolloutEvent {
+  /**
+   * Identity of the event for receivers that drop duplicates; pass a deterministic one (say
+   * from the Canary's uid, the revision and the reason) if the same event may be reported
+   * twice, e.g. after an operator restart. A random UUID by default.
+   */
+  id?: string;
   /** Short CamelCase reason: Progressing, AnalysisFailed, RolledBack, Promoted, ... */
   reason: string;
   severity: AlertSeverity;
@@ -69,6 +75,7 @@ function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+/** `at.id` is used when the event has no id of its own. */
 export function buildNotification(canary: Canary, event: RolloutEvent, at: { now: Date; id: string }): Notification {
   const details = event.details ?? {};
   const status = canary.status ?? {};
@@ -81,7 +88,7 @@ export function buildNotification(canary: Canary, event: RolloutEvent, at: { now
         ? {}
         : failingResult(canary);
   return defined({
-    id: at.id,
+    id: event.id ?? at.id,
     name: canary.metadata.name,
     namespace: canary.metadata.namespace ?? 'default',
     target: `${canary.spec.targetRef.kind}/${canary.spec.targetRef.name}`,

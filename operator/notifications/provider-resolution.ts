@@ -2,7 +2,7 @@
 // a credential, so it usually lives in a Secret; reading objects is the controller's job (it
 // has the informer caches), so this file offers the pure merge plus a resolver built from
 // two lookups the controller supplies. Nothing here logs or throws a URL.
-import { ALERT_SECRET_KEYS, type AlertProvider, type AlertProviderType } from '../../crds/index.js';
+import { ALERT_PROVIDER_TYPES, ALERT_SECRET_KEYS, type AlertProvider, type AlertProviderType } from '../../crds/index.js';
 import { type AlertProviderRef, providerKey } from './alert-routing.js';
 
 /**
@@ -72,6 +72,10 @@ export function resolveAlertProvider(
   secretData?: Readonly<Record<string, string>>,
 ): ResolvedProvider {
   const spec = provider.spec;
+  // The API server enforces the enum; an object from elsewhere (a test, a newer CRD) may not.
+  if (!(ALERT_PROVIDER_TYPES as readonly string[]).includes(spec.type)) {
+    throw new ProviderResolutionError(`AlertProvider ${providerKey(ref)}: unsupported type ${JSON.stringify(spec.type)}`, true);
+  }
   const address = nonEmpty(secretData?.[ALERT_SECRET_KEYS.address]) ?? nonEmpty(spec.address);
   if (!address) {
     const where = spec.secretRef ? `the key ${ALERT_SECRET_KEYS.address} of Secret ${spec.secretRef.name} nor spec.address` : 'spec.address';

@@ -31,7 +31,8 @@ export function secret(values: Record<string, string>): SecretLike {
   return { data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])) };
 }
 
-export function world(options: Partial<Omit<DispatcherOptions, 'resolver' | 'registry' | 'log'>> = {}): World {
+/** `options.resolver` replaces the map-backed resolver (the maps then go unused). */
+export function world(options: Partial<Omit<DispatcherOptions, 'registry' | 'log'>> = {}): World {
   const registry = new Registry();
   const providers = new Map<string, AlertProvider>();
   const secrets = new Map<string, SecretLike>();

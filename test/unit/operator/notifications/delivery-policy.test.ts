@@ -38,7 +38,9 @@ describe('delivery policy', () => {
     expect(parseRetryAfter('Sat, 21 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('Sat, 21 Nov 2026 09:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter('1.5', now)).toBeUndefined();
+    expect(parseRetryAfter('1.5', now)).toBe(1500);
+    expect(parseRetryAfter('1.', now)).toBeUndefined();
+    expect(parseRetryAfter('-3', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 

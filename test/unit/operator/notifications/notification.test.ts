@@ -53,6 +53,12 @@ describe('buildNotification', () => {
     expect(n).not.toHaveProperty('primaryValue');
   });
 
+  it('keeps an id the event brings', () => {
+    expect(buildNotification(failing, { id: 'uid-1/7d9f8c6b5a/Promoted', reason: 'Promoted', severity: 'info', message: 'ok' }, at).id).toBe(
+      'uid-1/7d9f8c6b5a/Promoted',
+    );
+  });
+
   it('does not attach an old failed check to an info event, and leaves unknown facts out', () => {
     const n = buildNotification(failing, { reason: 'Promoted', severity: 'info', message: 'promoted' }, at);
     expect(n).not.toHaveProperty('metric');

@@ -53,6 +53,8 @@ describe('resolveAlertProvider', () => {
     const bad = resolutionError(() => resolveAlertProvider(ref, provider({ type: 'slack', secretRef: { name: 's' } }), { address: 'not a url secret123' }));
     expect(bad.permanent).toBe(true);
     expect(bad.message).not.toContain('secret123');
+    const unknownType = resolutionError(() => resolveAlertProvider(ref, provider({ type: 'pagerduty' as AlertProviderSpec['type'], address: 'https://x/y' })));
+    expect(unknownType).toMatchObject({ permanent: true, message: 'AlertProvider apps/team: unsupported type "pagerduty"' });
     const ftp = resolutionError(() => resolveAlertProvider(ref, provider({ type: 'slack', address: 'ftp://x/y' })));
     expect(ftp.message).toBe('AlertProvider apps/team: the webhook address must be http or https, not ftp:');
   });
