@@ -102,7 +102,9 @@ export function parseCommandLine(argv: readonly string[], now: number): ParsedAr
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('. ')[0] ?? err.message : String(err);
+    // Not `instanceof Error`: node's errors may come from another realm (a vm context in tests).
+    const text = typeof err === 'object' && err !== null && typeof (err as { message?: unknown }).message === 'string' ? (err as Error).message : String(err);
+    const message = text.split('. ')[0] ?? text;
     return { ok: false, error: message.replace(/^Unknown option/, 'unknown flag') };
   }
   const { values, positionals, tokens } = parsed;
