@@ -161,7 +161,10 @@ export class NotificationDispatcher {
 
   private startWorker(destination: Destination): void {
     destination.running = true;
-    const worker: Promise<void> = this.drain(destination)
+    // Started from a microtask so that not even the resolver's synchronous part (a cache
+    // lookup, say) runs on the caller's stack.
+    const worker: Promise<void> = Promise.resolve()
+      .then(() => this.drain(destination))
       .catch((err: unknown) => this.log.error({ provider: destination.key, err }, 'notification worker failed'))
       .finally(() => this.workers.delete(worker));
     this.workers.add(worker);
@@ -181,7 +184,8 @@ export class NotificationDispatcher {
         this.settle(destination.key, result);
       }
     } finally {
-      // Synchronous with the empty shift() above: no enqueue can slip in between.
+      // Synchronous with the empty shift() above: no enqueue can slip in between and find
+      // running still true with nobody left to drain its queue.
       destination.running = false;
       if (destination.queue.length === 0) this.destinations.delete(destination.key);
     }
