@@ -43,64 +43,87 @@ export function windowState(windows: readonly DeploymentWindow[] | undefined, no
   if (!windows || windows.length === 0) {
     return { open: true, message: 'no deployment windows: rollouts may advance at any time' };
   }
-  const compiled = compileWindows(windows);
-  if (!compiled.ok) {
-    const details = compiled.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
-    return { open: false, message: `invalid deployment window (${details}): the rollout holds until it is fixed`, problems: compiled.problems };
+  const entry = cacheEntry(windows);
+  if (!entry.compiled.ok) {
+    const details = entry.compiled.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    return { open: false, message: `invalid deployment window (${details}): the rollout holds until it is fixed`, problems: entry.compiled.problems };
   }
-
   const nowMs = now.getTime();
+  const last = entry.last;
+  if (last && last.from <= nowMs && nowMs < last.until) return { ...last.state };
+  const { state, until } = evaluate(entry.compiled.windows, nowMs);
+  if (until !== undefined) entry.last = { from: nowMs, until, state };
+  return { ...state };
+}
+
+/**
+ * The state at `nowMs`, and until when it stays exactly the same: a closed state until the
+ * next tick (no window can open before it), an open one until its closing time (every
+ * instant before it lies in the same stretch of covered time, which ends there).
+ */
+function evaluate(windows: readonly CompiledWindow[], nowMs: number): { state: WindowState; until?: number } {
   // A window that opened at tick t covers [t, t + duration): it covers now exactly when
   // its first tick after now - duration is not after now.
   const covering: { window: CompiledWindow; tick: number }[] = [];
-  for (const window of compiled.windows) {
+  for (const window of windows) {
     const tick = nextTick(window, nowMs - window.durationMs);
     if (tick !== undefined && tick <= nowMs) covering.push({ window, tick });
   }
 
   if (covering.length === 0) {
-    const upcoming = compiled.windows
+    const upcoming = windows
       .map((window) => ({ window, tick: nextTick(window, nowMs) }))
       .filter((u): u is { window: CompiledWindow; tick: number } => u.tick !== undefined)
       .sort((a, b) => a.tick - b.tick)[0];
     if (upcoming === undefined) {
-      return { open: false, message: 'outside the deployment windows, and none of them opens again' };
+      return { state: { open: false, message: 'outside the deployment windows, and none of them opens again' } };
     }
     const nextOpenAt = new Date(upcoming.tick).toISOString();
-    return { open: false, nextOpenAt, message: `outside the deployment windows; the next window opens at ${nextOpenAt} (${upcoming.window.label})` };
+    return {
+      state: { open: false, nextOpenAt, message: `outside the deployment windows; the next window opens at ${nextOpenAt} (${upcoming.window.label})` },
+      until: upcoming.tick,
+    };
   }
 
-  const labels = covering.map((c) => c.window.label).join(', ');
-  const coverage = coverageEnd(compiled.windows, covering, nowMs);
+  // Which windows cover an instant changes within one stretch of covered time; the message
+  // names a window only when there is just one, so that it holds for the whole stretch.
+  const which = windows.length === 1 && windows[0] ? `the deployment window ${windows[0].label}` : 'the deployment windows';
+  const coverage = coverageEnd(windows, covering, nowMs);
   if (!coverage.closes) {
     const reached = new Date(coverage.end).toISOString();
-    return { open: true, message: `inside the deployment window ${labels}; the windows overlap without a gap at least until ${reached}` };
+    return { state: { open: true, message: `inside ${which}; they overlap without a gap at least until ${reached}` } };
   }
-  const closes = new Date(coverage.end).toISOString();
-  return { open: true, closesAt: closes, message: `inside the deployment window ${labels} until ${closes}` };
+  const closesAt = new Date(coverage.end).toISOString();
+  return { state: { open: true, closesAt, message: `inside ${which} until ${closesAt}` }, until: coverage.end };
 }
 
 type Compiled = { ok: true; windows: CompiledWindow[] } | { ok: false; problems: Problem[] };
 
-/**
- * Compiled windows by their spec: validation runs the cron package over a reference date,
- * which costs milliseconds, and the same few specs are evaluated at every reconcile.
- */
-const compiledCache = new Map<string, Compiled>();
-const COMPILED_CACHE_SIZE = 256;
+interface CacheEntry {
+  compiled: Compiled;
+  /** The last state computed and the instants [from, until) it holds for. */
+  last?: { from: number; until: number; state: WindowState };
+}
 
-function compileWindows(windows: readonly DeploymentWindow[]): Compiled {
+/**
+ * Per windows spec: validation and ticks cost the cron package milliseconds, and the same
+ * few specs are evaluated at every reconcile, mostly within a stretch whose state is known.
+ */
+const cache = new Map<string, CacheEntry>();
+const CACHE_SIZE = 256;
+
+function cacheEntry(windows: readonly DeploymentWindow[]): CacheEntry {
   const key = JSON.stringify(windows.map((w) => [w.schedule, w.duration, w.timeZone]));
-  const cached = compiledCache.get(key);
+  const cached = cache.get(key);
   if (cached) return cached;
-  const compiled = compileUncached(windows);
-  if (compiledCache.size >= COMPILED_CACHE_SIZE) {
+  const entry: CacheEntry = { compiled: compileUncached(windows) };
+  if (cache.size >= CACHE_SIZE) {
     // Oldest first: Map iterates in insertion order.
-    const oldest = compiledCache.keys().next();
-    if (!oldest.done) compiledCache.delete(oldest.value);
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
   }
-  compiledCache.set(key, compiled);
-  return compiled;
+  cache.set(key, entry);
+  return entry;
 }
 
 function compileUncached(windows: readonly DeploymentWindow[]): Compiled {
