@@ -73,7 +73,7 @@ describe('values table generator', () => {
 });
 
 describe('chart/README.md', () => {
-  it('has the values table generated from chart/values.yaml (npm run chart:readme)', () => {
+  it('has the values table generated from chart/values.yaml (npm run chart:docs)', () => {
     const values = readFileSync(join(root, 'chart/values.yaml'), 'utf8');
     const readme = readFileSync(join(root, 'chart/README.md'), 'utf8');
     expect(readme).toBe(withValuesTable(readme, renderValuesTable(valueRows(values))));
