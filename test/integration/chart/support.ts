@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { binaryPath, kubeconfigPath, repoRoot } from '../../harness/index.js';
+import { binaryPath, repoRoot } from '../../harness/index.js';
 
 export const CHART_DIR = join(repoRoot, 'chart');
 
@@ -39,7 +39,8 @@ export class Helm {
       HELM_CACHE_HOME: join(this.home, 'cache'),
       HELM_CONFIG_HOME: join(this.home, 'config'),
       HELM_DATA_HOME: join(this.home, 'data'),
-      KUBECONFIG: kubeconfigPath(),
+      // Rendering needs no cluster; install, upgrade and lookup use the test control plane.
+      ...(process.env.SLUICE_TEST_KUBECONFIG ? { KUBECONFIG: process.env.SLUICE_TEST_KUBECONFIG } : {}),
     };
     return new Promise((resolve, reject) => {
       const child = spawn(binaryPath('helm'), args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
