@@ -156,6 +156,7 @@ const cases: Case[] = [
       '--set', 'service.annotations.note=x',
       '--set', 'serviceAccount.annotations.note=x',
       '--set', 'metrics.podAnnotations=false',
+      '--set', 'metrics.prometheusAddress=http://prometheus.monitoring:9090',
     ],
     check: (objects) => {
       const { args, image, env } = containerOf(objects);
@@ -163,6 +164,7 @@ const cases: Case[] = [
       expect(args).toEqual(
         expect.arrayContaining([
           '--config-debounce=100ms',
+          '--prometheus-address=http://prometheus.monitoring:9090',
           '--log-level=debug',
           '--admin-port=9090',
           '--config-port=16012',
@@ -294,6 +296,7 @@ describe('the Helm chart renders what the API server accepts', () => {
     ['a privileged admin port', ['--set', 'operator.adminPort=80'], "at '/operator/adminPort': minimum: got 80, want 1,024"],
     ['an unknown alert provider type', ['--set', 'examples.alertProvider.type=email'], "at '/examples/alertProvider/type': value must be one of 'slack', 'msteams', 'discord', 'generic'"],
     ['a log level the operator does not know', ['--set', 'operator.logLevel=verbose'], "at '/operator/logLevel': value must be one of"],
+    ['a Prometheus address without a scheme', ['--set', 'metrics.prometheusAddress=prometheus:9090'], "at '/metrics/prometheusAddress': 'prometheus:9090' does not match pattern"],
     ['an extra argument that is no flag', ['--set', 'operator.extraArgs={verbose}'], "at '/operator/extraArgs/0': 'verbose' does not match pattern"],
     [
       'several replicas without leader election',
