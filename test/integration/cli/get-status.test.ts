@@ -136,4 +136,25 @@ describe('status', () => {
       watch.kill();
     }
   });
+
+  it('redraws the whole view, in colour, on a terminal', async () => {
+    await setStatus(kc, namespace, 'backend', { phase: 'Progressing', canaryWeight: 10, lastTransitionTime: isoNow(), message: 'step 1' });
+    const watch = new CliProcess(['status', 'backend', '-n', namespace, '--watch', '--exit-on-done'], { terminal: true, env: { TERM: 'xterm-256color' } });
+    try {
+      await watch.waitForStdout(/Weight: +\[██░+\] 10%/);
+      await setStatus(kc, namespace, 'backend', { canaryWeight: 50, message: 'step 5' });
+      await watch.waitForStdout(/Weight: +\[█{10}░{10}\] 50%/);
+      await setStatus(kc, namespace, 'backend', { phase: 'Succeeded', canaryWeight: 0, lastTransitionTime: isoNow() });
+      const result = await watch.result;
+      expect(result.code).toBe(0);
+      const screens = result.stdout.split('\u001b[H\u001b[2J').filter((s) => s !== '');
+      expect(screens.length).toBeGreaterThanOrEqual(3);
+      // Every screen is a full view, not a line of changes.
+      for (const screen of screens) expect(screen).toMatch(/^Canary: +\S*backend/);
+      expect(screens.at(-1)).toContain(`Phase:         \u001b[32mSucceeded\u001b[39m`);
+      expect(result.stdout).toContain('Watching for changes; Ctrl-C to stop.');
+    } finally {
+      watch.kill();
+    }
+  });
 });

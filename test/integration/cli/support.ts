@@ -28,7 +28,11 @@ export interface CliOptions {
   stdin?: string;
   /** The process is killed after this long; a test then sees code null. Default 60 s. */
   killAfterMs?: number;
+  /** Run on a pseudo-terminal (through util-linux `script`), as a person at a terminal would. */
+  terminal?: boolean;
 }
+
+const shellQuote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /** A running kubectl-sluice: its output so far, and its result once it exits. */
 export class CliProcess {
@@ -47,7 +51,10 @@ export class CliProcess {
       KUBECONFIG: kubeconfigPath(),
       ...options.env,
     };
-    this.child = spawn(process.execPath, [CLI, ...args], {
+    const command = [process.execPath, CLI, ...args];
+    // script -e passes on the command's exit code; -q keeps its own messages out of the output.
+    const [file, argv] = options.terminal === true ? ['script', ['-qefc', command.map(shellQuote).join(' '), '/dev/null']] : [process.execPath, command.slice(1)];
+    this.child = spawn(file, argv, {
       env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
