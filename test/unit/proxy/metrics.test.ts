@@ -6,6 +6,9 @@ describe('ProxyMetrics', () => {
     const b = new ProxyMetrics(() => [], false);
     a.recordRequest('web/split', 'canary', 200, false, 0.0004);
     expect((await a.exposition()).body).toContain('sluice_requests_total{route="web/split",backend="canary",code="200",mirrored="false"} 1');
+    // Counts accumulate across scrapes (they are flushed into the counter, not reset).
+    a.recordRequest('web/split', 'canary', 200, false, 0.0004);
+    expect((await a.exposition()).body).toContain('sluice_requests_total{route="web/split",backend="canary",code="200",mirrored="false"} 2');
     expect((await b.exposition()).body).not.toContain('backend="canary"');
   });
 
@@ -13,10 +16,20 @@ describe('ProxyMetrics', () => {
     const m = new ProxyMetrics(() => [{ listener: 'web', backend: 'canary', ejected: 2 }], false);
     m.recordRequest('web/split', 'canary', 200, false, 0.0004);
     m.recordRequest('web/split', 'canary', 200, false, 0.0004);
+    m.recordRequest('web/split', 'canary', 503, false, 3);
     m.recordRequest('web/split', 'shadow', 0, true, undefined);
     const body = (await m.exposition()).body;
-    expect(body).toContain('sluice_request_duration_seconds_bucket{le="0.00025",route="web/split",backend="canary"} 0');
-    expect(body).toContain('sluice_request_duration_seconds_bucket{le="0.0005",route="web/split",backend="canary"} 2');
+    const bucket = (le: string) => `sluice_request_duration_seconds_bucket{route="web/split",backend="canary",le="${le}"}`;
+    expect(body).toContain(`${bucket('0.00025')} 0\n`);
+    expect(body).toContain(`${bucket('0.0005')} 2\n`);
+    expect(body).toContain(`${bucket('2.5')} 2\n`);
+    expect(body).toContain(`${bucket('5')} 3\n`);
+    expect(body).toContain(`${bucket('+Inf')} 3\n`);
+    expect(body).toContain('sluice_request_duration_seconds_sum{route="web/split",backend="canary"} 3.0008\n');
+    expect(body).toContain('sluice_request_duration_seconds_count{route="web/split",backend="canary"} 3\n');
+    expect(body).toContain('sluice_requests_total{route="web/split",backend="canary",code="503",mirrored="false"} 1\n');
+    // Mirrored copies have no duration series.
+    expect(body).not.toContain('backend="shadow",le=');
     expect(body).toContain('sluice_requests_total{route="web/split",backend="shadow",code="0",mirrored="true"} 1');
     expect(body).toContain('sluice_ejected_endpoints{listener="web",backend="canary"} 2');
     expect(body).not.toContain('namespace=');
