@@ -9,6 +9,7 @@ import type { Io } from '../io.js';
 import { changeLines, initialWatchState, type WatchState } from '../status-changes.js';
 import { renderStatus } from '../status-view.js';
 import { chooseStyle } from '../style.js';
+import { terminalFrame } from '../terminal-frame.js';
 
 export interface StatusOptions {
   namespace: string;
@@ -25,7 +26,6 @@ export function doneExitCode(canary: Canary): ExitCode | undefined {
   return undefined;
 }
 
-const CLEAR_SCREEN = '\u001b[H\u001b[2J';
 /** Coalesces the bursts of updates a reconcile produces (status, then Events) into one redraw. */
 const REDRAW_DELAY_MS = 50;
 /** Ages on screen ("12s ago") go stale: redraw from memory, no API request involved. */
@@ -44,8 +44,8 @@ export async function runStatus(api: CanaryApi, options: StatusOptions, io: Io):
     io.stdout.write(`${view()}\n`);
     return EXIT.ok;
   }
-  const footer = (): string => `\n\n${style.dim('Watching for changes; Ctrl-C to stop.')}\n`;
-  io.stdout.write(tty ? CLEAR_SCREEN + view() + footer() : `${view()}\n\n`);
+  const frame = (first = false): string => terminalFrame(`${view()}\n\n${style.dim('Watching for changes; Ctrl-C to stop.')}`, first);
+  io.stdout.write(tty ? frame(true) : `${view()}\n\n`);
   const doneAtStart = options.exitOnDone ? doneExitCode(canary) : undefined;
   if (doneAtStart !== undefined) return doneAtStart;
 
@@ -54,7 +54,7 @@ export async function runStatus(api: CanaryApi, options: StatusOptions, io: Io):
     let redraw: NodeJS.Timeout | undefined;
     let finished = false;
     const watchers: Watching[] = [];
-    const ageTimer = tty ? setInterval(() => io.stdout.write(CLEAR_SCREEN + view() + footer()), AGE_REFRESH_MS) : undefined;
+    const ageTimer = tty ? setInterval(() => io.stdout.write(frame()), AGE_REFRESH_MS) : undefined;
 
     const finish = (code: ExitCode): void => {
       if (finished) return;
@@ -70,7 +70,7 @@ export async function runStatus(api: CanaryApi, options: StatusOptions, io: Io):
       if (finished) return;
       if (tty) {
         clearTimeout(redraw);
-        redraw = setTimeout(() => io.stdout.write(CLEAR_SCREEN + view() + footer()), REDRAW_DELAY_MS);
+        redraw = setTimeout(() => io.stdout.write(frame()), REDRAW_DELAY_MS);
       } else {
         const next = changeLines(state, canary, [...events.values()], io.now());
         state = next.state;
@@ -78,7 +78,7 @@ export async function runStatus(api: CanaryApi, options: StatusOptions, io: Io):
       }
       const code = options.exitOnDone ? doneExitCode(canary) : undefined;
       if (code !== undefined) {
-        if (tty) io.stdout.write(CLEAR_SCREEN + view() + '\n');
+        if (tty) io.stdout.write(terminalFrame(view(), false));
         finish(code);
       }
     };

@@ -147,9 +147,11 @@ describe('status', () => {
       await setStatus(kc, namespace, 'backend', { phase: 'Succeeded', canaryWeight: 0, lastTransitionTime: isoNow() });
       const result = await watch.result;
       expect(result.code).toBe(0);
-      const screens = result.stdout.split('\u001b[H\u001b[2J').filter((s) => s !== '');
+      // The screen is cleared once, then every frame overwrites the last from the top.
+      expect(result.stdout.split('\u001b[2J')).toHaveLength(2);
+      const screens = result.stdout.split('\u001b[H').filter((s) => s !== '' && s !== '\u001b[2J');
       expect(screens.length).toBeGreaterThanOrEqual(3);
-      // Every screen is a full view, not a line of changes.
+      // Every frame is a full view, not a line of changes.
       for (const screen of screens) expect(screen).toMatch(/^Canary: +\S*backend/);
       expect(screens.at(-1)).toContain(`Phase:         \u001b[32mSucceeded\u001b[39m`);
       expect(result.stdout).toContain('Watching for changes; Ctrl-C to stop.');
