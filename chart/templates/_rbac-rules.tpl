@@ -1,8 +1,8 @@
 {{/*
 Exactly what sluice-operator calls, nothing more; no wildcards. The same rules back a
 ClusterRole (scope "cluster") or a Role in the watched namespace (scope "namespace").
-Reads come from informers (list + watch); writes are server-side apply (patch, which
-creates missing objects), JSON merge patches (patch) and deletes.
+Reads come from informers (list + watch, never a single get); writes are server-side apply
+(patch, plus create for objects that do not exist yet), JSON merge patches and deletes.
 */}}
 {{- define "sluice.workloadRules" -}}
 # MeshRoute controller: informers over apex and backend Services; merge-patches an apex
@@ -10,7 +10,7 @@ creates missing objects), JSON merge patches (patch) and deletes.
 # Canary controller: applies <name>-primary and <name>-canary Services, deletes them on Canary deletion.
 - apiGroups: [""]
   resources: [services]
-  verbs: [get, list, watch, create, patch, delete]
+  verbs: [list, watch, create, patch, delete]
 # MeshRoute controller: endpoints of backend Services, pushed to the proxies.
 - apiGroups: [discovery.k8s.io]
   resources: [endpointslices]
@@ -20,23 +20,16 @@ creates missing objects), JSON merge patches (patch) and deletes.
   resources: [serviceaccounts]
   verbs: [create, patch, delete]
 # MeshRoute controller: informer over waypoint Deployments; applies and deletes them.
-# Canary controller: reads targets, applies <name>-primary, deletes it on Canary deletion.
+# Canary controller: informer over targets; applies <name>-primary; scales the target with a
+# merge patch of spec.replicas (not the scale subresource); deletes the primary on Canary deletion.
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, patch, delete]
-# Canary controller: scales the target and the primary.
-- apiGroups: [apps]
-  resources: [deployments/scale]
-  verbs: [get, patch, update]
-# Canary controller: copies the target's HorizontalPodAutoscaler for the primary.
-- apiGroups: [autoscaling]
-  resources: [horizontalpodautoscalers]
-  verbs: [get, list, watch, create, patch, delete]
-# Canary controller: hashes the ConfigMaps and Secrets a target uses to detect new revisions;
-# analysis and alerts read credentials from the Secrets MetricTemplates and AlertProviders name.
+  verbs: [list, watch, create, patch, delete]
+# Canary controller: informers over the ConfigMaps and Secrets a target uses (their hashes
+# detect new revisions); MetricTemplates and AlertProviders name Secrets with credentials.
 - apiGroups: [""]
   resources: [configmaps, secrets]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 # Event recorder: creates Events and patches their counts.
 - apiGroups: [""]
   resources: [events]
@@ -44,11 +37,11 @@ creates missing objects), JSON merge patches (patch) and deletes.
 # Canaries: informer; the controller adds and removes its finalizer with merge patches.
 - apiGroups: [sluice.dev]
   resources: [canaries]
-  verbs: [get, list, watch, patch]
+  verbs: [list, watch, patch]
 # MeshRoutes: informer; finalizer patches. The Canary controller applies and deletes its route.
 - apiGroups: [sluice.dev]
   resources: [meshroutes]
-  verbs: [get, list, watch, create, patch, delete]
+  verbs: [list, watch, create, patch, delete]
 - apiGroups: [sluice.dev]
   resources: [canaries/status, meshroutes/status]
   verbs: [patch]
@@ -59,5 +52,5 @@ creates missing objects), JSON merge patches (patch) and deletes.
   verbs: [update]
 - apiGroups: [sluice.dev]
   resources: [metrictemplates, alertproviders]
-  verbs: [get, list, watch]
+  verbs: [list, watch]
 {{- end }}

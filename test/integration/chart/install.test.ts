@@ -161,7 +161,6 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       ...['list', 'watch'].map((verb) => ({ verb, resource: 'deployments', group: 'apps' })),
       ...['create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'deployments', group: 'apps', namespace: appNs })),
       ...['create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'serviceaccounts', namespace: appNs })),
-      { verb: 'patch', resource: 'deployments', group: 'apps', subresource: 'scale', namespace: appNs },
       { verb: 'create', resource: 'events', namespace: appNs },
       { verb: 'patch', resource: 'events', namespace: appNs },
       ...['list', 'watch', 'patch'].map((verb) => ({ verb, resource: 'meshroutes', group: 'sluice.dev' })),
@@ -172,7 +171,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'list', resource: 'metrictemplates', group: 'sluice.dev' },
       { verb: 'watch', resource: 'alertproviders', group: 'sluice.dev' },
       { verb: 'list', resource: 'configmaps' },
-      { verb: 'get', resource: 'secrets', namespace: appNs },
+      { verb: 'watch', resource: 'secrets', namespace: appNs },
       { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
       { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: ns },
       ...['get', 'list', 'watch', 'update'].map((verb) => ({ verb, resource: 'leases', group: 'coordination.k8s.io', namespace: ns, name: OPERATOR })),
@@ -212,6 +211,8 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: appNs },
       { verb: 'create', resource: 'ingresses', group: 'networking.k8s.io', namespace: appNs },
       { verb: 'update', resource: 'deployments', group: 'apps', namespace: appNs },
+      { verb: 'patch', resource: 'deployments', group: 'apps', subresource: 'scale', namespace: appNs },
+      { verb: 'create', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
     ];
     expect(await mismatches(user, must, true)).toEqual([]);
     expect(await mismatches(user, mustNot, false)).toEqual([]);
@@ -348,6 +349,46 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         },
         { timeoutMs: 30_000, describe: () => operator.tail(30) },
       );
+
+      // A Canary exercises the Canary controller's writes: primary Deployment, Services, its
+      // MeshRoute, finalizer, status and Events.
+      const shop = { app: 'shop' };
+      await apps.createNamespacedDeployment({
+        namespace: appNs,
+        body: {
+          metadata: { name: 'shop' },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: shop },
+            template: { metadata: { labels: shop }, spec: { containers: [{ name: 'shop', image: 'example.invalid/shop:1', ports: [{ containerPort: 8080 }] }] } },
+          },
+        },
+      });
+      const canaryApi = { group: 'sluice.dev', version: 'v1alpha1', namespace: appNs, plural: 'canaries' };
+      await custom.createNamespacedCustomObject({
+        ...canaryApi,
+        body: {
+          apiVersion: 'sluice.dev/v1alpha1',
+          kind: 'Canary',
+          metadata: { name: 'shop' },
+          spec: {
+            targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' },
+            service: { port: 8080 },
+            analysis: { interval: '1m', threshold: 5, maxWeight: 50, stepWeight: 10, metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 } }] },
+          },
+        },
+      });
+      await waitFor(
+        'the Canary controller to create shop-primary and report a phase',
+        async () => {
+          const canary = (await custom.getNamespacedCustomObject({ ...canaryApi, name: 'shop' })) as { status?: { phase?: string } };
+          const primary = await exists(() => apps.readNamespacedDeployment({ name: 'shop-primary', namespace: appNs }));
+          return primary && canary.status?.phase !== undefined;
+        },
+        { timeoutMs: 30_000, describe: () => operator.tail(30) },
+      );
+      // Its deletion is the Canary controller's own test's business; the namespace goes at the end.
+      await custom.deleteNamespacedCustomObject({ ...canaryApi, name: 'shop' });
     } finally {
       await operator.stop();
     }
