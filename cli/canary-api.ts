@@ -42,7 +42,7 @@ function withKind(raw: unknown): Canary {
 
 export interface WatchHandlers<T> {
   onChange(obj: T): void;
-  onDelete?(obj: T): void;
+  onDelete?(): void;
 }
 
 export interface Watching {
@@ -128,14 +128,19 @@ export class CanaryApi {
     informer.addHandler({
       onAdd: (obj) => handlers.onChange(asCanary(obj)),
       onUpdate: (_old, obj) => handlers.onChange(asCanary(obj)),
-      onDelete: (obj) => handlers.onDelete?.(asCanary(obj)),
+      onDelete: () => handlers.onDelete?.(),
     });
     informer.start();
+    // The caller read the canary before the watch began; if it was deleted in between, the
+    // first list simply lacks it (there is no delete to deliver), so say so here.
+    void informer.waitForSync().then((synced) => {
+      if (synced && informer.get(namespace, name) === undefined) handlers.onDelete?.();
+    });
     return { stop: () => informer.stop(), lastError: () => informer.lastError };
   }
 
   /** Watches the Events about a canary. */
-  watchEvents(canary: Canary, handlers: WatchHandlers<EventView>): Watching {
+  watchEvents(canary: Canary, handlers: { onChange(event: EventView): void; onEventDeleted?(event: EventView): void }): Watching {
     const informer = new Informer(this.target.kubeConfig, {
       resource: Resources.Event,
       namespace: canary.metadata.namespace ?? this.target.namespace,
@@ -143,10 +148,15 @@ export class CanaryApi {
       resyncPeriodMs: 0,
       log: this.log,
     });
+    const changed = (obj: CoreV1Event): void => {
+      if (aboutThisCanary(obj, canary)) handlers.onChange(toEventView(obj));
+    };
     informer.addHandler({
-      onAdd: (obj) => aboutThisCanary(obj, canary) && handlers.onChange(toEventView(obj)),
-      onUpdate: (_old, obj) => aboutThisCanary(obj, canary) && handlers.onChange(toEventView(obj)),
-      onDelete: (obj) => aboutThisCanary(obj, canary) && handlers.onDelete?.(toEventView(obj)),
+      onAdd: changed,
+      onUpdate: (_old, obj) => changed(obj),
+      onDelete: (obj) => {
+        if (aboutThisCanary(obj, canary)) handlers.onEventDeleted?.(toEventView(obj));
+      },
     });
     informer.start();
     return { stop: () => informer.stop(), lastError: () => informer.lastError };

@@ -102,7 +102,7 @@ export async function runStatus(api: CanaryApi, options: StatusOptions, io: Io):
             events.set(event.uid, event);
             changed();
           },
-          onDelete: (event) => {
+          onEventDeleted: (event) => {
             // Expired Events leave the view, but nothing is printed about it.
             events.delete(event.uid);
           },
