@@ -39,7 +39,8 @@ Commands:
                       block until the rollout gets there (for CI pipelines)
   check FILE...       validate manifests offline against the Sluice CRD schemas
 
-Run "kubectl sluice COMMAND --help" for a command's flags.
+Run "kubectl sluice COMMAND --help" for a command's flags. As a kubectl plugin, flags go
+after "sluice" (kubectl sluice -n shop get): kubectl refuses flags before a plugin's name.
 
 ${GLOBAL_FLAGS}
 
