@@ -6,6 +6,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ConfigServer } from './config-server/config-server.js';
+import { registerCanaryController } from './canary/register.js';
 import { registerMeshRouteController } from './meshroute/register.js';
 import type { Manager } from './runtime/manager.js';
 import type { OperatorOptions } from './runtime/operator-options.js';
@@ -21,4 +22,4 @@ export interface OperatorContext {
 
 export type ControllerRegistration = (context: OperatorContext) => void;
 
-export const controllers: ControllerRegistration[] = [registerMeshRouteController];
+export const controllers: ControllerRegistration[] = [registerMeshRouteController, registerCanaryController];

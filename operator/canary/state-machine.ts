@@ -610,7 +610,8 @@ function rollback(s: Step, reason: string): void {
 
 function handleManualAction(s: Step): void {
   const requested = s.observed.manualAction;
-  if (!requested || s.status.manualAction?.nonce === requested.nonce && requested.nonce !== '') return;
+  // A request is answered once: by its nonce, or (set by hand without one) by its action.
+  if (!requested || (s.status.manualAction?.nonce === requested.nonce && s.status.manualAction.action === requested.action)) return;
   const phase = s.status.phase ?? 'Initializing';
   const answer = (state: 'Applied' | 'Rejected', message: string): void => {
     s.status.manualAction = { action: requested.action, nonce: requested.nonce, state, message, time: s.nowIso };

@@ -42,6 +42,11 @@ export const MeshRouteResource = resourceType<KubernetesObject>({
 export interface MeshRouteControllerOptions {
   manager: Manager;
   configServer: ConfigServer;
+  /**
+   * How long a deleted route keeps its listener after its apex Service was given back, so
+   * that clients still sending to the waypoint (kube-proxy catching up) are served. Default 5 s.
+   */
+  drainMs?: number;
   /** How to run waypoints; absent: proxies are run by someone else (local use, tests). */
   waypoint?: WaypointSettings;
   addressMappings?: readonly AddressMapping[];
@@ -69,11 +74,15 @@ export class MeshRouteController {
   private readonly log: Logger;
   /** Namespace → hash of the waypoint objects last applied, to apply only on change. */
   private readonly appliedWaypoints = new Map<string, string>();
+  /** Deleted route (uid) → when its apex Service was given back; its listener drains until then + drainMs. */
+  private readonly releasedAt = new Map<string, number>();
 
   constructor(private readonly options: MeshRouteControllerOptions) {
     const { manager } = options;
     this.log = manager.log.child({ controller: 'meshroute' });
-    this.writer = new KubeWriter(manager.kubeConfig);
+    // Its own field manager: the canary controller applies MeshRoutes with server-side apply,
+    // and under a shared manager that apply would drop the finalizer this controller adds.
+    this.writer = new KubeWriter(manager.kubeConfig, 'sluice-meshroute');
     this.routeCache = manager.informer(MeshRouteResource);
     this.services = manager.informer(Resources.Service);
     this.slices = manager.informer(Resources.EndpointSlice);
@@ -110,10 +119,12 @@ export class MeshRouteController {
     const all = this.routesIn(namespace);
     const live = all.filter((r) => !r.metadata.deletionTimestamp);
     const deleting = all.filter((r) => r.metadata.deletionTimestamp);
+    const draining = deleting.filter((r) => (r.metadata.finalizers ?? []).includes(MESH_ROUTE_FINALIZER));
     const services = this.services.byIndex(NAMESPACE_INDEX, namespace);
     const built = buildNamespaceSnapshot({
       namespace,
-      routes: live,
+      // A deleted route keeps serving until it has drained (see release()).
+      routes: [...live, ...draining],
       services,
       endpointSlices: this.slices.byIndex(NAMESPACE_INDEX, namespace),
       addressMappings: this.options.addressMappings ?? [],
@@ -133,7 +144,12 @@ export class MeshRouteController {
       await this.syncApex(route, outcome, servicesByName.get(route.spec.service), context);
       await this.writeStatus(route, outcome, dataPlane, now, context);
     }
-    for (const route of deleting) await this.release(route, servicesByName.get(route.spec.service), context);
+    let drainFor: number | undefined;
+    for (const route of deleting) {
+      const wait = await this.release(route, servicesByName.get(route.spec.service), context);
+      if (wait !== undefined) drainFor = Math.min(drainFor ?? wait, wait);
+    }
+    if (drainFor !== undefined) return { requeueAfterMs: drainFor };
     // Programmed waits on acknowledgements, which arrive as config-server events; the
     // requeue only covers a proxy that neither ACKs nor disconnects.
     if (live.length > 0 && dataPlane.applied < dataPlane.desired) return { requeueAfterMs: 5_000 };
@@ -214,9 +230,16 @@ export class MeshRouteController {
     this.options.manager.recorder.normal(asObject(route), 'ServiceReleased', `Service ${route.spec.service} routes to its own pods again`);
   }
 
-  private async release(route: MeshRoute, apex: V1Service | undefined, context: ReconcileContext): Promise<void> {
-    if (!(route.metadata.finalizers ?? []).includes(MESH_ROUTE_FINALIZER)) return;
+  /** Gives the apex back, lets the listener drain, then lets the route go. Returns how long to wait, if draining. */
+  private async release(route: MeshRoute, apex: V1Service | undefined, context: ReconcileContext): Promise<number | undefined> {
+    if (!(route.metadata.finalizers ?? []).includes(MESH_ROUTE_FINALIZER)) return undefined;
     if (apex) await this.restoreApex(route, apex, context);
+    const uid = route.metadata.uid ?? `${route.metadata.namespace}/${route.metadata.name}`;
+    const released = this.releasedAt.get(uid) ?? Date.now();
+    this.releasedAt.set(uid, released);
+    const remaining = released + (this.options.drainMs ?? 5_000) - Date.now();
+    if (remaining > 0) return remaining;
+    this.releasedAt.delete(uid);
     try {
       await this.writer.mergePatch(this.ref(route), {
         metadata: {
@@ -227,6 +250,7 @@ export class MeshRouteController {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+    return undefined;
   }
 
   private async writeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: DataPlaneState, now: string, context: ReconcileContext): Promise<void> {

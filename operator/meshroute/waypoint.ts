@@ -103,6 +103,7 @@ export function waypointDeployment(namespace: string, settings: WaypointSettings
           automountServiceAccountToken: false,
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           terminationGracePeriodSeconds: 30,
+          volumes,
           containers: [
             {
               name: 'proxy',

@@ -36,6 +36,8 @@ export interface OperatorOptions {
   waypointConfigServerUrl: string;
   /** ConfigMap (copied into each namespace) with the CA of the config server's certificate. */
   waypointCaConfigMap?: string;
+  /** Prometheus that MetricTemplates of type prometheus use when they name no address. */
+  prometheusAddress?: string;
 }
 
 export class UsageError extends Error {}
@@ -72,6 +74,7 @@ const FLAGS: Record<string, FlagSpec> = {
   'waypoint-replicas': { env: 'SLUICE_WAYPOINT_REPLICAS', kind: 'string', help: 'proxies per waypoint (default 2)' },
   'waypoint-config-server-url': { env: 'SLUICE_WAYPOINT_CONFIG_SERVER_URL', kind: 'string', help: 'config server URL as waypoints reach it (default https://sluice-operator.sluice-system.svc:15012)' },
   'waypoint-ca-configmap': { env: 'SLUICE_WAYPOINT_CA_CONFIGMAP', kind: 'string', help: 'ConfigMap with ca.crt of the config server certificate' },
+  'prometheus-address': { env: 'SLUICE_PROMETHEUS_ADDRESS', kind: 'string', help: 'Prometheus for MetricTemplates that name no address' },
 };
 
 export function usage(): string {
@@ -183,6 +186,7 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     waypointReplicas: count('waypoint-replicas', 2),
     waypointConfigServerUrl: str('waypoint-config-server-url', 'https://sluice-operator.sluice-system.svc:15012'),
     waypointCaConfigMap: raw('waypoint-ca-configmap'),
+    prometheusAddress: raw('prometheus-address'),
   };
   for (const mapping of options.endpointAddressMap) {
     try {

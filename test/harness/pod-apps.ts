@@ -4,7 +4,7 @@
 // pods and stops those whose pods are gone.
 import * as k8s from '@kubernetes/client-node';
 import { mapAddress, parseAddressMapping } from '../../operator/address-map.js';
-import { startDemoApp, type DemoAppSettings } from '../apps/demo-app.js';
+import { settingsFromEnv, startDemoApp, type DemoAppSettings } from '../apps/demo-app.js';
 import { POD_ADDRESS_MAPPING } from './control-plane.js';
 
 const mapping = [parseAddressMapping(POD_ADDRESS_MAPPING)];
@@ -15,13 +15,27 @@ export function loopbackAddressOf(podIP: string): string {
 
 export class PodApps {
   private readonly running = new Map<string, { address: string; close: () => Promise<void> }>();
+  /** Apps of pods that are gone, still serving their grace period, by address. */
+  private readonly closing = new Map<string, () => Promise<void>>();
+  /** How long an app keeps serving after its pod is gone. */
+  terminationGraceMs = 2_000;
 
   constructor(
     private readonly core: k8s.CoreV1Api,
     private readonly namespace: string,
     private readonly labelSelector: string,
-    private readonly settings: Omit<DemoAppSettings, 'host'>,
+    private readonly settings: Omit<DemoAppSettings, 'host'> | ((pod: k8s.V1Pod) => Omit<DemoAppSettings, 'host'>),
   ) {}
+
+  /** Settings from the pod's own container env (VERSION, ERROR_RATE, LATENCY_MS, ...), as a real pod would read them. */
+  static fromPodEnv(port: number): (pod: k8s.V1Pod) => Omit<DemoAppSettings, 'host'> {
+    return (pod) => {
+      const env: Record<string, string> = {};
+      for (const e of pod.spec?.containers[0]?.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+      const { host: _host, ...rest } = settingsFromEnv({ ...env, PORT: String(port) });
+      return rest;
+    };
+  }
 
   /** Loopback addresses of the apps running now. */
   get addresses(): string[] {
@@ -30,21 +44,33 @@ export class PodApps {
 
   async sync(): Promise<string[]> {
     const pods = await this.core.listNamespacedPod({ namespace: this.namespace, labelSelector: this.labelSelector });
-    const live = new Map<string, string>();
+    const live = new Map<string, k8s.V1Pod>();
     for (const pod of pods.items) {
-      const ip = pod.status?.podIP;
-      if (ip && pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp) live.set(pod.metadata?.name ?? '', ip);
+      if (pod.status?.podIP && pod.status.phase === 'Running' && !pod.metadata?.deletionTimestamp) live.set(pod.metadata?.name ?? '', pod);
     }
     for (const [name, app] of this.running) {
       if (!live.has(name)) {
-        await app.close();
+        // A real pod keeps serving through its termination grace period while the endpoint
+        // update reaches the proxies; kwok deletes pods at once, so the grace is kept here.
         this.running.delete(name);
+        this.closing.set(app.address, app.close);
+        setTimeout(() => {
+          if (this.closing.get(app.address) === app.close) this.closing.delete(app.address);
+          void app.close();
+        }, this.terminationGraceMs).unref();
       }
     }
-    for (const [name, ip] of live) {
+    for (const [name, pod] of live) {
       if (this.running.has(name)) continue;
-      const address = loopbackAddressOf(ip);
-      const app = await startDemoApp({ ...this.settings, host: address });
+      const address = loopbackAddressOf(pod.status?.podIP ?? '');
+      const settings = typeof this.settings === 'function' ? this.settings(pod) : this.settings;
+      // kwok hands a deleted pod's address to the next pod at once; a real node would not.
+      const previous = this.closing.get(address);
+      if (previous) {
+        this.closing.delete(address);
+        await previous();
+      }
+      const app = await startDemoApp({ ...settings, host: address });
       this.running.set(name, { address, close: app.close });
     }
     return this.addresses;
@@ -52,6 +78,8 @@ export class PodApps {
 
   async stop(): Promise<void> {
     for (const app of this.running.values()) await app.close();
+    for (const close of this.closing.values()) await close();
+    this.closing.clear();
     this.running.clear();
   }
 }

@@ -1,0 +1,391 @@
+// The canary controller: the thin shell around the pure state machine. Each reconcile reads
+// the Canary and what it owns from informer caches, turns them into observations, answers the
+// machine's questions (webhook gates, analysis steps) and carries out its actions: the primary
+// Deployment, the Services, the MeshRoute of the current step, the target's scale, Events,
+// notifications and the status. All rollout state lives in status, so a restarted operator
+// carries on where the last one stopped.
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Secret, V1Service } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { ACTION_ANNOTATION, parseActionAnnotation } from '../../crds/action.js';
+import { CANARY, type Canary, type CanaryStatus } from '../../crds/canary.js';
+import { API_VERSION, GROUP, VERSION } from '../../crds/group.js';
+import type { MeshRoute } from '../../crds/meshroute.js';
+import type { MetricTemplate } from '../../crds/metric-template.js';
+import { canaryProblems } from '../../crds/operator-checks.js';
+import { buildChecks, runChecks, toAnalysisResult, type CheckResult, type MetricProvider } from '../../analysis/index.js';
+import { canonicalize } from '../canonical-json.js';
+import type { KubeWriter } from '../kube-writer.js';
+import { watch, type ReconcileContext, type ReconcileRequest, type ReconcileResult } from '../runtime/controller.js';
+import type { Informer } from '../runtime/informer.js';
+import { describeError, isConflict, isNotFound } from '../runtime/kube-errors.js';
+import type { Manager } from '../runtime/manager.js';
+import { NAMESPACE_INDEX } from '../runtime/object-store.js';
+import { resourceType, Resources } from '../runtime/resource-type.js';
+import { apexName, canaryServices, meshRouteFor, primaryDeployment, primaryName, REVISION_ANNOTATION, ROUTE_KEY_ANNOTATION } from './canary-objects.js';
+import { windowState } from './deployment-window.js';
+import { configDataHash, podTemplateHash, referencedConfigs, targetRevision } from './revision.js';
+import {
+  decide,
+  routeKey,
+  type AnalysisAnswer,
+  type Answers,
+  type CanaryAction,
+  type CanaryObservations,
+  type DeploymentObservation,
+  type DesiredRoute,
+  type Need,
+} from './state-machine.js';
+
+export const CANARY_FINALIZER = 'sluice.dev/canary';
+
+const asObjects = <T>(items: KubernetesObject[]): T[] => items as unknown as T[];
+export const CanaryResource = resourceType<KubernetesObject>({ apiVersion: API_VERSION, kind: CANARY.kind, plural: CANARY.plural, namespaced: true });
+export const MetricTemplateResource = resourceType<KubernetesObject>({ apiVersion: API_VERSION, kind: 'MetricTemplate', plural: 'metrictemplates', namespaced: true });
+
+/** What the controller needs from the webhook runner (operator/canary/webhooks.ts). */
+export interface CanaryWebhooks {
+  answer(canary: Canary, needs: readonly Need[], signal?: AbortSignal): Promise<Answers>;
+  rollout(canary: Canary, signal?: AbortSignal): Promise<{ name: string; ok: boolean; message: string }[]>;
+  postRollout(canary: Canary, signal?: AbortSignal): Promise<unknown>;
+  /** `event` hooks, in the background. */
+  notify(canary: Canary, event: { eventType: 'Normal' | 'Warning'; message: string }): void;
+}
+
+/** What the controller needs from the notifier (operator/notifications). */
+export interface CanaryEvents {
+  notify(canary: Canary, event: { reason: string; severity: 'info' | 'warn' | 'error'; message: string }): unknown;
+}
+
+export interface CanaryControllerOptions {
+  manager: Manager;
+  writer: KubeWriter;
+  /** Provider of the builtin metrics (live counters, or the operator's Prometheus). */
+  builtinProvider: MetricProvider;
+  providerFor(template: MetricTemplate): MetricProvider;
+  webhooks: CanaryWebhooks;
+  notifier?: CanaryEvents;
+  /** Every proxy of the namespace applied the MeshRoute's current generation. */
+  now?: () => Date;
+}
+
+interface RouteObservation {
+  key: string;
+  applied: boolean;
+}
+
+export class CanaryController {
+  private readonly canaries: Informer<KubernetesObject>;
+  private readonly deployments: Informer<V1Deployment>;
+  private readonly services: Informer<V1Service>;
+  private readonly routes: Informer<KubernetesObject>;
+  private readonly configMaps: Informer<V1ConfigMap>;
+  private readonly secrets: Informer<V1Secret>;
+  private readonly templates: Informer<KubernetesObject>;
+  private readonly log: Logger;
+  /** Route key → when this process first saw every proxy apply it (the step's start). */
+  private readonly appliedSince = new Map<string, string>();
+
+  constructor(private readonly options: CanaryControllerOptions) {
+    const { manager } = options;
+    this.log = manager.log.child({ controller: 'canary' });
+    this.canaries = manager.informer(CanaryResource);
+    this.deployments = manager.informer(Resources.Deployment);
+    this.services = manager.informer(Resources.Service);
+    this.routes = manager.informer(resourceType<KubernetesObject>({ apiVersion: API_VERSION, kind: 'MeshRoute', plural: 'meshroutes', namespaced: true }));
+    this.configMaps = manager.informer(Resources.ConfigMap);
+    this.secrets = manager.informer(Resources.Secret);
+    this.templates = manager.informer(MetricTemplateResource);
+
+    // Every change to something a Canary reads wakes that Canary up: no polling.
+    const canariesIn = (namespace: string | undefined): Canary[] => (namespace ? asObjects<Canary>(this.canaries.byIndex(NAMESPACE_INDEX, namespace)) : []);
+    const byTarget = (obj: { metadata?: { namespace?: string; name?: string } }): string[] =>
+      canariesIn(obj.metadata?.namespace)
+        .filter((c) => c.spec.targetRef.name === obj.metadata?.name || primaryName(c) === obj.metadata?.name)
+        .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
+    const byRoute = (obj: KubernetesObject): string[] =>
+      canariesIn(obj.metadata?.namespace)
+        .filter((c) => apexName(c) === obj.metadata?.name)
+        .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
+    const byConfig = (kind: 'configmap' | 'secret') => (obj: KubernetesObject): string[] =>
+      canariesIn(obj.metadata?.namespace)
+        .filter((c) => c.status?.trackedConfigs?.[`${kind}/${obj.metadata?.name ?? ''}`] !== undefined)
+        .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
+    manager.addController({
+      name: 'canary',
+      reconcile: (request, context) => this.reconcile(request, context),
+      watches: [
+        watch(this.canaries),
+        watch(this.deployments, byTarget),
+        watch(this.routes, byRoute),
+        watch(this.configMaps, byConfig('configmap')),
+        watch(this.secrets, byConfig('secret')),
+      ],
+      concurrency: 4,
+    });
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private async reconcile(request: ReconcileRequest, context: ReconcileContext): Promise<ReconcileResult | void> {
+    const cached = this.canaries.get(request.namespace, request.name) as unknown as Canary | undefined;
+    if (!cached) return;
+    const canary = structuredClone(cached);
+    const deleting = canary.metadata.deletionTimestamp !== undefined;
+    if (!deleting && !(canary.metadata.finalizers ?? []).includes(CANARY_FINALIZER)) {
+      await this.options.writer.mergePatch(this.ref(canary), {
+        metadata: { finalizers: [...(canary.metadata.finalizers ?? []), CANARY_FINALIZER], resourceVersion: canary.metadata.resourceVersion },
+      });
+      return;
+    }
+    if (deleting && !(canary.metadata.finalizers ?? []).includes(CANARY_FINALIZER)) return;
+
+    const problems = canaryProblems(canary.spec);
+    if (problems.length > 0 && !deleting) {
+      const message = problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+      this.options.manager.recorder.warning(cached as unknown as KubernetesObject, 'InvalidSpec', message);
+      await this.writeStatus(canary, { ...canary.status, message, observedGeneration: canary.metadata.generation ?? 0 }, context);
+      return;
+    }
+
+    const namespace = canary.metadata.namespace ?? '';
+    const existingRoute = this.routes.get(namespace, apexName(canary));
+    if (deleting && canary.status?.phase === 'Terminating' && (!existingRoute || existingRoute.metadata?.deletionTimestamp)) {
+      // Traffic was handed over and the route is on its way out: finish the clean-up.
+      await this.finalize(canary, context);
+      return;
+    }
+    const target = this.deployments.get(namespace, canary.spec.targetRef.name);
+    const primary = this.deployments.get(namespace, primaryName(canary));
+    const trackedConfigs: Record<string, string> = {};
+    const targetObservation = target ? this.observeTarget(target, trackedConfigs) : undefined;
+    const route = this.observeRoute(canary);
+    const observed: CanaryObservations = {
+      deleting,
+      ...(targetObservation ? { target: targetObservation } : {}),
+      ...(primary ? { primary: this.observePrimary(primary) } : {}),
+      ...(route.applied ? { appliedRoute: { route: parseRouteKey(route.key), since: this.since(canary, route.key) } } : {}),
+      ...this.manualAction(canary),
+      window: windowState(canary.spec.analysis.windows, this.now()),
+    };
+
+    // The machine asks, we answer, it decides: at most a few rounds per reconcile.
+    let output = decide({ spec: canary.spec, status: canary.status ?? {}, generation: canary.metadata.generation ?? 0, now: this.now(), observed });
+    for (let round = 0; output.kind === 'needs' && round < 4; round++) {
+      const answers = await this.answer(canary, output.needs, route, context);
+      observed.answers = { ...observed.answers, ...answers, gates: { ...observed.answers?.gates, ...answers.gates } };
+      output = decide({ spec: canary.spec, status: canary.status ?? {}, generation: canary.metadata.generation ?? 0, now: this.now(), observed });
+    }
+    if (output.kind === 'needs') throw new Error(`the state machine kept asking: ${output.needs.map((n) => n.type).join(', ')}`);
+
+    const status: CanaryStatus = { ...output.status, ...(Object.keys(trackedConfigs).length > 0 ? { trackedConfigs } : {}) };
+    for (const action of output.actions) await this.perform(canary, target, primary, action, status, context);
+    await this.writeStatus(canary, status, context);
+    return output.requeueAfterMs !== undefined ? { requeueAfterMs: output.requeueAfterMs } : undefined;
+  }
+
+  private observeTarget(target: V1Deployment, trackedConfigs: Record<string, string>): DeploymentObservation {
+    const template = target.spec?.template ?? {};
+    const namespace = target.metadata?.namespace ?? '';
+    for (const ref of referencedConfigs(template)) {
+      const source = ref.kind === 'configmap' ? this.configMaps.get(namespace, ref.name) : this.secrets.get(namespace, ref.name);
+      if (source) trackedConfigs[`${ref.kind}/${ref.name}`] = configDataHash(source);
+    }
+    return deploymentObservation(target, targetRevision(podTemplateHash(template), trackedConfigs));
+  }
+
+  private observePrimary(primary: V1Deployment): DeploymentObservation {
+    return deploymentObservation(primary, primary.metadata?.annotations?.[REVISION_ANNOTATION] ?? '');
+  }
+
+  private observeRoute(canary: Canary): RouteObservation {
+    const route = this.routes.get(canary.metadata.namespace ?? '', apexName(canary)) as unknown as MeshRoute | undefined;
+    if (!route) return { key: '', applied: false };
+    const key = route.metadata.annotations?.[ROUTE_KEY_ANNOTATION] ?? '';
+    const programmed = route.status?.conditions?.find((c) => c.type === 'Programmed');
+    const applied = programmed?.status === 'True' && route.status?.observedGeneration === route.metadata.generation;
+    return { key, applied };
+  }
+
+  /** When every proxy was first seen to run `key` for this Canary (this process's view). */
+  private since(canary: Canary, key: string): string {
+    const id = `${canary.metadata.uid ?? ''}/${key}`;
+    let at = this.appliedSince.get(id);
+    if (!at) {
+      at = this.now().toISOString();
+      this.appliedSince.set(id, at);
+      // Keep the map small: only the latest key per Canary matters.
+      for (const other of this.appliedSince.keys()) if (other.startsWith(`${canary.metadata.uid ?? ''}/`) && other !== id) this.appliedSince.delete(other);
+    }
+    return at;
+  }
+
+  private manualAction(canary: Canary): Pick<CanaryObservations, 'manualAction'> {
+    const value = canary.metadata.annotations?.[ACTION_ANNOTATION];
+    if (!value) return {};
+    const parsed = parseActionAnnotation(value);
+    if (!parsed.ok) {
+      this.options.manager.recorder.warning(canary as unknown as KubernetesObject, 'InvalidAction', parsed.error);
+      return {};
+    }
+    return { manualAction: parsed.request };
+  }
+
+  private async answer(canary: Canary, needs: readonly Need[], route: RouteObservation, context: ReconcileContext): Promise<Answers> {
+    const answers = await this.options.webhooks.answer(canary, needs.filter((n) => n.type !== 'analysis'), context.signal);
+    const analysis = needs.find((n) => n.type === 'analysis');
+    if (analysis && analysis.type === 'analysis') answers.analysis = await this.analyse(canary, analysis, route, context);
+    return answers;
+  }
+
+  private async analyse(canary: Canary, need: Extract<Need, { type: 'analysis' }>, _route: RouteObservation, context: ReconcileContext): Promise<AnalysisAnswer> {
+    const checks = buildChecks(
+      { canary, stepStartedAt: Date.parse(need.windowStart) },
+      {
+        builtin: this.options.builtinProvider,
+        template: (ref) => this.templates.get(ref.namespace, ref.name) as unknown as MetricTemplate | undefined,
+        providerFor: (template) => this.options.providerFor(template),
+      },
+    );
+    const selected = need.early ? checks.filter((c) => c.continuous) : checks;
+    const outcome = await runChecks(selected, { deadlineMs: 10_000, signal: context.signal, logger: context.log });
+    const results: CheckResult[] = [...outcome.results];
+    if (!need.early) {
+      for (const hook of await this.options.webhooks.rollout(canary, context.signal)) {
+        results.push({ metric: hook.name, verdict: hook.ok ? 'pass' : 'fail', values: {}, reason: hook.message });
+      }
+    }
+    const failed = results.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
+    const inconclusive = results.filter((r) => r.verdict === 'inconclusive');
+    const verdict = failed.length > 0 ? 'fail' : inconclusive.length > 0 ? 'inconclusive' : 'pass';
+    const now = this.now();
+    const thresholds = new Map((canary.spec.analysis.metrics ?? []).map((m) => [m.name, m.thresholdRange]));
+    return {
+      verdict,
+      // A failure the sequential test found on live counters is conclusive on its own.
+      conclusive: need.early && failed.length > 0,
+      results: results.map((r) => toAnalysisResult(r, now, thresholds.get(r.metric))),
+      summary: failed.length > 0 ? failed.map((r) => r.reason).join('; ') : inconclusive.length > 0 ? inconclusive.map((r) => r.reason).join('; ') : outcome.reason,
+    };
+  }
+
+  private async perform(canary: Canary, target: V1Deployment | undefined, primary: V1Deployment | undefined, action: CanaryAction, status: CanaryStatus, context: ReconcileContext): Promise<void> {
+    const writer = this.options.writer;
+    const namespace = canary.metadata.namespace ?? '';
+    switch (action.type) {
+      case 'EnsureServices': {
+        if (!target) return;
+        const apexExists = this.services.get(namespace, apexName(canary)) !== undefined;
+        for (const service of canaryServices(canary, target, apexExists)) await writer.apply(service);
+        return;
+      }
+      case 'EnsurePrimary':
+        if (!target || primary) return;
+        await writer.apply(primaryDeployment(canary, target, status.lastAppliedSpec ?? this.revisionOf(target), action.replicas));
+        return;
+      case 'PromotePrimary': {
+        if (!target) return;
+        const revision = this.revisionOf(target);
+        if (primary?.metadata?.annotations?.[REVISION_ANNOTATION] === revision && primary.spec?.replicas === action.replicas) return;
+        await writer.apply(primaryDeployment(canary, target, revision, action.replicas));
+        return;
+      }
+      case 'ScaleTarget':
+        if (!target || (target.spec?.replicas ?? 1) === action.replicas) return;
+        await writer.mergePatch({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: canary.spec.targetRef.name, namespace } }, { spec: { replicas: action.replicas } });
+        return;
+      case 'SetRoute': {
+        const key = routeKey(action.route);
+        const existing = this.routes.get(namespace, apexName(canary)) as unknown as MeshRoute | undefined;
+        if (existing?.metadata.annotations?.[ROUTE_KEY_ANNOTATION] === key) return;
+        // Once deletion has taken the route away, applying it again would bring it back.
+        if (canary.metadata.deletionTimestamp && (!existing || existing.metadata.deletionTimestamp)) return;
+        await writer.apply(meshRouteFor(canary, action.route, key) as unknown as KubernetesObject);
+        return;
+      }
+      case 'CallHooks':
+        // The hooks hear the outcome, so they get the status this reconcile writes.
+        void this.options.webhooks.postRollout({ ...canary, status }).catch((err: unknown) => context.log.warn({ reason: describeError(err) }, 'post-rollout webhooks failed'));
+        return;
+      case 'Event': {
+        const obj = canary as unknown as KubernetesObject;
+        if (action.eventType === 'Normal') this.options.manager.recorder.normal(obj, action.reason, action.message);
+        else this.options.manager.recorder.warning(obj, action.reason, action.message);
+        this.options.webhooks.notify({ ...canary, status }, { eventType: action.eventType, message: `${action.reason}: ${action.message}` });
+        if (action.alert) this.options.notifier?.notify({ ...canary, status }, { reason: action.reason, severity: action.alert, message: action.message });
+        return;
+      }
+      case 'Finalize':
+        await this.finalize(canary, context);
+        return;
+    }
+  }
+
+  private revisionOf(target: V1Deployment): string {
+    const tracked: Record<string, string> = {};
+    return this.observeTarget(target, tracked).revision;
+  }
+
+  /** Deletion: the route goes (its finalizer gives the apex back), then what we created, then our finalizer. */
+  private async finalize(canary: Canary, context: ReconcileContext): Promise<void> {
+    const namespace = canary.metadata.namespace ?? '';
+    const apex = apexName(canary);
+    const writer = this.options.writer;
+    await writer.delete({ apiVersion: API_VERSION, kind: 'MeshRoute', metadata: { name: apex, namespace } });
+    if (this.routes.get(namespace, apex)) {
+      context.log.info('waiting for the MeshRoute to release the apex Service');
+      return;
+    }
+    await writer.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: primaryName(canary), namespace } });
+    for (const name of [`${apex}-primary`, `${apex}-canary`]) await writer.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace } });
+    try {
+      await writer.mergePatch(this.ref(canary), {
+        metadata: { finalizers: (canary.metadata.finalizers ?? []).filter((f) => f !== CANARY_FINALIZER), resourceVersion: canary.metadata.resourceVersion },
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async writeStatus(canary: Canary, status: CanaryStatus, context: ReconcileContext): Promise<void> {
+    if (JSON.stringify(canonicalize(canary.status ?? {})) === JSON.stringify(canonicalize(status))) return;
+    try {
+      await this.options.writer.patchStatus({ group: GROUP, version: VERSION, plural: CANARY.plural, namespace: canary.metadata.namespace ?? '', name: canary.metadata.name }, status);
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) context.log.debug({ reason: describeError(err) }, 'status write skipped');
+      else throw err;
+    }
+  }
+
+  private ref(canary: Canary): { apiVersion: string; kind: string; metadata: { name: string; namespace: string } } {
+    return { apiVersion: API_VERSION, kind: CANARY.kind, metadata: { name: canary.metadata.name, namespace: canary.metadata.namespace ?? '' } };
+  }
+}
+
+export function deploymentObservation(deployment: V1Deployment, revision: string): DeploymentObservation {
+  const replicas = deployment.spec?.replicas ?? 1;
+  const status = deployment.status;
+  const rolledOut =
+    (status?.observedGeneration ?? 0) >= (deployment.metadata?.generation ?? 0) &&
+    (status?.updatedReplicas ?? 0) >= replicas &&
+    (status?.replicas ?? 0) <= replicas;
+  return { revision, replicas, readyReplicas: status?.readyReplicas ?? 0, rolledOut };
+}
+
+/** Inverse of routeKey(). */
+export function parseRouteKey(key: string): DesiredRoute {
+  const [kind, value] = key.split(':');
+  switch (kind) {
+    case 'weighted':
+      return { kind: 'weighted', canaryWeight: Number(value) };
+    case 'mirror':
+      return { kind: 'mirror', mirrorPercent: Number(value) };
+    case 'ab':
+    case 'canary':
+    case 'primary':
+      return { kind };
+    default:
+      return { kind: 'primary' };
+  }
+}
