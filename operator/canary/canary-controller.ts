@@ -21,6 +21,7 @@ import { describeError, isConflict, isNotFound } from '../runtime/kube-errors.js
 import type { Manager } from '../runtime/manager.js';
 import { NAMESPACE_INDEX } from '../runtime/object-store.js';
 import { resourceType, Resources } from '../runtime/resource-type.js';
+import type { CanaryMetrics } from './canary-metrics.js';
 import { apexName, canaryServices, meshRouteFor, primaryDeployment, primaryName, REVISION_ANNOTATION, ROUTE_KEY_ANNOTATION } from './canary-objects.js';
 import { windowState } from './deployment-window.js';
 import { configDataHash, podTemplateHash, referencedConfigs, targetRevision } from './revision.js';
@@ -64,7 +65,7 @@ export interface CanaryControllerOptions {
   providerFor(template: MetricTemplate): MetricProvider;
   webhooks: CanaryWebhooks;
   notifier?: CanaryEvents;
-  /** Every proxy of the namespace applied the MeshRoute's current generation. */
+  metrics?: CanaryMetrics;
   now?: () => Date;
 }
 
@@ -182,6 +183,9 @@ export class CanaryController {
     const status: CanaryStatus = { ...output.status, ...(Object.keys(trackedConfigs).length > 0 ? { trackedConfigs } : {}) };
     for (const action of output.actions) await this.perform(canary, target, primary, action, status, context);
     await this.writeStatus(canary, status, context);
+    const labels = { name: canary.metadata.name, namespace };
+    if (status.phase === 'Terminated') this.options.metrics?.forget(labels);
+    else this.options.metrics?.observe(labels, canary.status?.phase, status.phase, status.canaryWeight ?? 0, status.rollout?.startedAt, this.now());
     return output.requeueAfterMs !== undefined ? { requeueAfterMs: output.requeueAfterMs } : undefined;
   }
 
@@ -259,6 +263,7 @@ export class CanaryController {
     const failed = results.filter((r) => r.verdict === 'fail' || r.verdict === 'error');
     const inconclusive = results.filter((r) => r.verdict === 'inconclusive');
     const verdict = failed.length > 0 ? 'fail' : inconclusive.length > 0 ? 'inconclusive' : 'pass';
+    this.options.metrics?.analyses.inc({ verdict });
     const now = this.now();
     const thresholds = new Map((canary.spec.analysis.metrics ?? []).map((m) => [m.name, m.thresholdRange]));
     return {

@@ -10,6 +10,7 @@ import { KubeWriter } from '../kube-writer.js';
 import { CanaryNotifier, createProviderResolver, decodeSecretData, NotificationDispatcher } from '../notifications/index.js';
 import { resourceType, Resources } from '../runtime/resource-type.js';
 import { CanaryController } from './canary-controller.js';
+import { CanaryMetrics } from './canary-metrics.js';
 import { WebhookRunner } from './webhooks.js';
 
 export function registerCanaryController(context: OperatorContext): void {
@@ -50,5 +51,6 @@ export function registerCanaryController(context: OperatorContext): void {
     },
     webhooks: new WebhookRunner({ logger: log, registry }),
     notifier: new CanaryNotifier({ sink: dispatcher }),
+    metrics: new CanaryMetrics(registry),
   });
 }
