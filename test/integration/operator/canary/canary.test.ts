@@ -331,8 +331,8 @@ describe('canary controller', () => {
     const deployment = await apps.readNamespacedDeployment({ name: 'podinfo', namespace });
     expect(deployment.spec?.replicas).toBe(2);
     // The Deployment's own pods answer on their addresses, as the apex now sends them traffic.
+    await waitFor('both pods of the Deployment to run', async () => podApps[0]!.addresses.length === 2, { timeoutMs: 10_000, intervalMs: 50 });
     const addresses = podApps[0]!.addresses;
-    expect(addresses.length).toBe(2);
     for (const address of addresses) {
       const answer = await new Promise<number>((resolve) => {
         const req = request({ host: address, port: 8080, path: '/', agent: false }, (res) => {
