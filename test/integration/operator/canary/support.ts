@@ -1,0 +1,326 @@
+// Shared setup of the canary controller's end-to-end tests: a real sluice-operator process
+// (canary + MeshRoute controllers, config server), a real sluice-proxy process with a
+// TokenRequest token, and the demo app running for every kwok pod of the target and the
+// primary (its version, error rate and latency come from the pod's env). Clients call the
+// apex through the waypoint listener.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { Canary, CanaryAnalysis } from '../../../../crds/canary.js';
+import { installCrds } from '../../../../crds/install.js';
+import type { MeshRoute } from '../../../../crds/meshroute.js';
+import { freePort } from '../../../harness/control-plane.js';
+import { deleteNamespace, kubeConfig, kubeconfigPath, newNamespace, POD_ADDRESS_MAPPING, repoRoot, waitFor } from '../../../harness/index.js';
+import { ManagedProcess } from '../../../harness/managed-process.js';
+import { PodApps } from '../../../harness/pod-apps.js';
+
+export const config = kubeConfig();
+export const core = config.makeApiClient(k8s.CoreV1Api);
+export const apps = config.makeApiClient(k8s.AppsV1Api);
+export const custom = config.makeApiClient(k8s.CustomObjectsApi);
+
+export interface AppEnv {
+  errorRate?: number;
+  latencyMs?: number;
+}
+
+export function demoTarget(version: string, env: AppEnv = {}): k8s.V1Deployment {
+  return {
+    metadata: { name: 'podinfo' },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: 'podinfo' } },
+      template: {
+        metadata: { labels: { app: 'podinfo' } },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: `sluice.dev/demo-app:${version}`,
+              ports: [{ name: 'http', containerPort: 8080 }],
+              env: [
+                { name: 'VERSION', value: version },
+                { name: 'ERROR_RATE', value: String(env.errorRate ?? 0) },
+                ...(env.latencyMs ? [{ name: 'LATENCY_MS', value: String(env.latencyMs) }] : []),
+              ],
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Canary of the tests; `analysis` replaces the default analysis fields it names. */
+export function canaryFor(analysis: Partial<CanaryAnalysis> = {}): Canary {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'Canary',
+    metadata: { name: 'podinfo' },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+      // kwok marks a pod Ready the moment it runs, before the test has started its process; a
+      // real readiness probe would not. Retrying refused connections covers that window.
+      service: { port: 80, targetPort: 8080, retries: { attempts: 2, retryOn: 'connect-failure' } },
+      analysis: {
+        interval: '5s',
+        threshold: 2,
+        stepWeight: 25,
+        maxWeight: 50,
+        metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '5s' }],
+        judge: { mode: 'threshold', minRequests: 10, confidence: 0.95, maxRelativeDegradation: 0.1 },
+        ...analysis,
+      },
+      progressDeadlineSeconds: 60,
+      revertOnDeletion: true,
+    },
+  };
+}
+
+export interface Response {
+  status: number;
+  version?: string;
+  ms: number;
+}
+
+export interface LoadResult {
+  sent: number;
+  /** Responses that were not 200 because of the proxy or a missing backend (never the app's own 500s). */
+  meshFailures: string[];
+  appErrors: number;
+  /** The app's own 500s, by version. */
+  errorsByVersion: Record<string, number>;
+  byVersion: Record<string, number>;
+  firstAppErrorAt?: number;
+  /** When each version first answered (epoch ms). */
+  firstSeenAt: Record<string, number>;
+}
+
+export interface LoadOptions {
+  headers?: Record<string, string>;
+  /** Concurrent workers, each at most 50 req/s (default 2). */
+  workers?: number;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export class CanaryTestEnv {
+  readonly dir: string;
+  namespace = '';
+  podApps: PodApps[] = [];
+  operator: ManagedProcess | undefined;
+  operatorStarts = 0;
+  private configPort = 0;
+  private syncing = true;
+  private readonly cleanups: (() => Promise<void> | void)[] = [];
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+  constructor(
+    readonly tag: string,
+    readonly proxyAddress: string,
+  ) {
+    this.dir = mkdtempSync(join(tmpdir(), `sluice-${tag}-`));
+    this.cleanups.push(() => this.agent.destroy());
+  }
+
+  /** Namespace, operator, proxy and pod apps; then the target Deployment and the Canary. */
+  async start(canary: Canary, initial: k8s.V1Deployment = demoTarget('v1'), extraOperatorArgs: string[] = []): Promise<void> {
+    await installCrds(config);
+    this.namespace = await newNamespace(this.tag);
+    const namespace = this.namespace;
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'sluice-waypoint' } } });
+    const token = await core.createNamespacedServiceAccountToken({ name: 'sluice-waypoint', namespace, body: { spec: { audiences: [] } } });
+    const tokenFile = join(this.dir, 'token');
+    writeFileSync(tokenFile, token.status?.token ?? '');
+    this.configPort = await freePort();
+    this.extraOperatorArgs = extraOperatorArgs;
+    this.startOperator();
+    this.cleanups.push(() => this.operator?.stop());
+    const proxy = new ManagedProcess({
+      name: 'sluice-proxy',
+      command: process.execPath,
+      args: [
+        join(repoRoot, 'dist/proxy/main.js'),
+        `--control-plane-url=http://127.0.0.1:${this.configPort}`,
+        `--token-file=${tokenFile}`,
+        `--admin-port=${await freePort()}`,
+        `--bind-address=${this.proxyAddress}`,
+        '--proxy-id=waypoint-0',
+      ],
+      logFile: join(this.dir, 'proxy.log'),
+    });
+    this.cleanups.push(() => proxy.stop());
+
+    // The "kubelet": a process for every running pod of the target and the primary.
+    this.podApps = [new PodApps(core, namespace, 'app=podinfo', PodApps.fromPodEnv(8080)), new PodApps(core, namespace, 'app=podinfo-primary', PodApps.fromPodEnv(8080))];
+    const loop = (async () => {
+      while (this.syncing) {
+        for (const pods of this.podApps) await pods.sync().catch(() => undefined);
+        await sleep(100);
+      }
+    })();
+    this.cleanups.push(async () => {
+      this.syncing = false;
+      await loop;
+      for (const pods of this.podApps) await pods.stop();
+    });
+
+    await apps.createNamespacedDeployment({ namespace, body: initial });
+    await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'canaries', body: canary });
+  }
+
+  private extraOperatorArgs: string[] = [];
+
+  /** A new operator process on the same config port (the proxy reconnects to it). */
+  startOperator(): ManagedProcess {
+    this.operatorStarts++;
+    this.operator = new ManagedProcess({
+      name: 'operator',
+      command: process.execPath,
+      args: [
+        join(repoRoot, 'dist/operator/main.js'),
+        `--kubeconfig=${kubeconfigPath()}`,
+        `--namespace=${this.namespace}`,
+        '--no-leader-elect',
+        '--insecure-plaintext',
+        '--config-host=127.0.0.1',
+        `--config-port=${this.configPort}`,
+        '--admin-host=127.0.0.1',
+        '--admin-port=0',
+        `--endpoint-address-map=${POD_ADDRESS_MAPPING}`,
+        '--config-debounce=20ms',
+        ...this.extraOperatorArgs,
+      ],
+      logFile: join(this.dir, 'operator.log'),
+    });
+    return this.operator;
+  }
+
+  async stop(): Promise<void> {
+    for (const cleanup of this.cleanups.splice(0).reverse()) await cleanup();
+    if (this.namespace) await deleteNamespace(this.namespace);
+    if (process.env.SLUICE_KEEP_TEST_DIRS) process.stdout.write(`[${this.tag}] logs kept in ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async readCanary(): Promise<Canary> {
+    return (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', name: 'podinfo' })) as Canary;
+  }
+
+  async patchCanary(patch: object): Promise<void> {
+    await custom.patchNamespacedCustomObject(
+      { group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', name: 'podinfo', body: patch },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+  }
+
+  /** Waits for `phase`; `seen` collects every "phase:weight" observed on the way. */
+  async waitForPhase(phase: string, timeoutMs: number, seen?: Set<string>, intervalMs = 100): Promise<Canary> {
+    let last: Canary | undefined;
+    await waitFor(
+      `the Canary to reach ${phase}`,
+      async () => {
+        last = await this.readCanary();
+        if (last.status?.phase) seen?.add(`${last.status.phase}:${last.status.canaryWeight ?? 0}`);
+        return last.status?.phase === phase;
+      },
+      { timeoutMs, intervalMs, describe: () => JSON.stringify(last?.status, null, 1) + (this.operator && !this.operator.running ? `\n${this.operator.describeExit()}` : '') },
+    );
+    return last as Canary;
+  }
+
+  async listenerPort(): Promise<number> {
+    let port = 0;
+    await waitFor(
+      'the MeshRoute listener',
+      async () => {
+        const route = (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'meshroutes', name: 'podinfo' })) as MeshRoute;
+        port = route.status?.listenerPort ?? 0;
+        return port > 0;
+      },
+      { timeoutMs: 30_000 },
+    );
+    return port;
+  }
+
+  async waitForTargetScaledToZero(): Promise<void> {
+    await waitFor('the target to be scaled to zero', async () => (await apps.readNamespacedDeployment({ name: 'podinfo', namespace: this.namespace })).spec?.replicas === 0, {
+      timeoutMs: 30_000,
+    });
+  }
+
+  async rollOut(version: string, env: AppEnv = {}): Promise<void> {
+    await apps.patchNamespacedDeployment(
+      { name: 'podinfo', namespace: this.namespace, body: { spec: { template: demoTarget(version, env).spec?.template } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch),
+    );
+  }
+
+  get(port: number, headers: Record<string, string> = {}): Promise<Response> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const req = request({ host: this.proxyAddress, port, path: '/', agent: this.agent, headers }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => {
+          const ms = performance.now() - started;
+          try {
+            resolve({ status: res.statusCode ?? 0, version: (JSON.parse(body) as { version?: string }).version, ms });
+          } catch {
+            resolve({ status: res.statusCode ?? 0, ms });
+          }
+        });
+      });
+      req.on('error', () => resolve({ status: 0, ms: performance.now() - started }));
+      req.end();
+    });
+  }
+
+  /** Steady client traffic (about 50 req/s per worker), bounded to 5 minutes. */
+  clientLoad(port: number, options: LoadOptions = {}): { stop: () => Promise<LoadResult> } {
+    let running = true;
+    const result: LoadResult = { sent: 0, meshFailures: [], appErrors: 0, errorsByVersion: {}, byVersion: {}, firstSeenAt: {} };
+    const worker = async (): Promise<void> => {
+      const deadline = Date.now() + 300_000;
+      while (running && Date.now() < deadline) {
+        const started = Date.now();
+        const res = await this.get(port, options.headers);
+        result.sent++;
+        if (res.version) {
+          result.byVersion[res.version] = (result.byVersion[res.version] ?? 0) + 1;
+          result.firstSeenAt[res.version] ??= Date.now();
+        }
+        if (res.status === 500 && res.version) {
+          result.appErrors++;
+          result.errorsByVersion[res.version] = (result.errorsByVersion[res.version] ?? 0) + 1;
+          result.firstAppErrorAt ??= Date.now();
+        } else if (res.status !== 200) result.meshFailures.push(`${new Date().toISOString()} ${res.status}`);
+        const wait = 20 - (Date.now() - started);
+        if (wait > 0) await sleep(wait);
+      }
+    };
+    const workers = Array.from({ length: options.workers ?? 2 }, () => worker());
+    return {
+      stop: async () => {
+        running = false;
+        await Promise.all(workers);
+        return result;
+      },
+    };
+  }
+
+  /** The versions clients get for about a second. */
+  async versionsServed(port: number): Promise<string[]> {
+    const load = this.clientLoad(port);
+    await sleep(1000);
+    return Object.keys((await load.stop()).byVersion).sort();
+  }
+
+  /** Event reasons recorded for the Canary. */
+  async eventReasons(): Promise<Set<string>> {
+    const events = await core.listNamespacedEvent({ namespace: this.namespace, fieldSelector: 'involvedObject.kind=Canary' });
+    return new Set(events.items.map((e) => e.reason ?? ''));
+  }
+}
