@@ -45,7 +45,7 @@ export interface MirrorCopy {
 }
 
 export interface ForwarderOptions {
-  /** Sockets to one endpoint (in use + idle); further requests queue in the agent. */
+  /** Sockets in use to one endpoint; further requests queue in the agent until one frees. */
   readonly maxSocketsPerEndpoint: number;
   /** Idle keep-alive sockets kept per endpoint. */
   readonly maxIdleSocketsPerEndpoint: number;
