@@ -8,7 +8,7 @@
 //   await prom.stop();
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './control-plane.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -36,18 +36,7 @@ interface TargetsResponse {
   data?: { activeTargets?: { scrapeUrl: string; health: string; lastScrape: string; lastError: string }[] };
 }
 
-/** A TCP port nobody listens on right now (the OS picks it; it is free again once we close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 function scrapeConfig(options: TestPrometheusOptions): string {
   const interval = `${options.scrapeIntervalSeconds ?? 1}s`;

@@ -2,7 +2,7 @@
 // server) against the real API server, a real sluice-proxy process that authenticates with a
 // real ServiceAccount token, and real backend processes on the loopback addresses of
 // kwok-simulated pods. Nothing here is mocked.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +11,10 @@ import { installCrds } from '../../../../crds/install.js';
 import type { MeshRoute } from '../../../../crds/meshroute.js';
 import { WAYPOINT_SELECTOR } from '../../../../operator/meshroute/waypoint.js';
 import { freePort } from '../../../harness/control-plane.js';
-import { deleteNamespace, kubeConfig, kubeconfigPath, newNamespace, POD_ADDRESS_MAPPING, repoRoot, waitFor } from '../../../harness/index.js';
+import { deleteNamespace, kubeConfig, newNamespace, waitFor } from '../../../harness/index.js';
 import { ManagedProcess } from '../../../harness/managed-process.js';
 import { PodApps } from '../../../harness/pod-apps.js';
+import { startOperatorProcess, startProxyProcess } from '../../../harness/sluice-processes.js';
 
 const config = kubeConfig();
 const core = config.makeApiClient(k8s.CoreV1Api);
@@ -25,29 +26,11 @@ const cleanups: (() => Promise<void> | void)[] = [];
 
 let namespace: string;
 let configPort: number;
-let proxyAdminPort: number;
 let operator: ManagedProcess | undefined;
 const backends: Record<string, PodApps> = {};
 
 function startOperator(name: string): ManagedProcess {
-  const proc = new ManagedProcess({
-    name,
-    command: process.execPath,
-    args: [
-      join(repoRoot, 'dist/operator/main.js'),
-      `--kubeconfig=${kubeconfigPath()}`,
-      `--namespace=${namespace}`,
-      '--no-leader-elect',
-      '--insecure-plaintext',
-      '--config-host=127.0.0.1',
-      `--config-port=${configPort}`,
-      '--admin-host=127.0.0.1',
-      '--admin-port=0',
-      `--endpoint-address-map=${POD_ADDRESS_MAPPING}`,
-      '--config-debounce=20ms',
-    ],
-    logFile: join(dir, `${name}.log`),
-  });
+  const proc = startOperatorProcess({ name, namespace, configPort, dir });
   cleanups.push(() => proc.stop());
   return proc;
 }
@@ -184,7 +167,6 @@ beforeAll(async () => {
   await installCrds(config);
   namespace = await newNamespace('mr');
   configPort = await freePort();
-  proxyAdminPort = await freePort();
   for (const [name, replicas] of [
     ['backend-a', 2],
     ['backend-b', 1],
@@ -201,25 +183,8 @@ beforeAll(async () => {
     await waitFor(`${expected} running pods of ${name}`, async () => (await backends[name]!.sync()).length === expected, { timeoutMs: 60_000 });
   }
 
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'sluice-waypoint' } } });
-  const token = await core.createNamespacedServiceAccountToken({ name: 'sluice-waypoint', namespace, body: { spec: { audiences: [] } } });
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, token.status?.token ?? '');
-
   operator = startOperator('operator-1');
-  const proxy = new ManagedProcess({
-    name: 'sluice-proxy',
-    command: process.execPath,
-    args: [
-      join(repoRoot, 'dist/proxy/main.js'),
-      `--control-plane-url=http://127.0.0.1:${configPort}`,
-      `--token-file=${tokenFile}`,
-      `--admin-port=${proxyAdminPort}`,
-      `--bind-address=${PROXY_ADDRESS}`,
-      '--proxy-id=waypoint-0',
-    ],
-    logFile: join(dir, 'proxy.log'),
-  });
+  const { proxy } = await startProxyProcess({ namespace, configPort, bindAddress: PROXY_ADDRESS, dir });
   cleanups.push(() => proxy.stop());
 }, 120_000);
 
