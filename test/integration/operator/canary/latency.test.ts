@@ -7,7 +7,7 @@ import { CanaryTestEnv, canaryFor, demoTarget, sleep } from './support.js';
 const BASE_MS = 20;
 const SLOW_MS = 60;
 
-const env = new CanaryTestEnv('canary-latency', '127.18.255.3');
+const env = new CanaryTestEnv('canary-latency', '127.18.254.3');
 
 beforeAll(async () => {
   await env.start(
@@ -26,6 +26,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(() => env.stop());
+// Traffic reached our pod apps, not another test run's on the same addresses.
+afterEach(() => expect([...env.addressConflicts]).toEqual([]));
 
 describe('canary controller: latency', () => {
   let port: number;

@@ -96,6 +96,8 @@ export interface LoadResult {
   firstAppErrorAt?: number;
   /** When each version first answered (epoch ms). */
   firstSeenAt: Record<string, number>;
+  /** Every answer in order: when, and from which version. */
+  timeline: { at: number; version?: string; status: number }[];
 }
 
 export interface LoadOptions {
@@ -112,6 +114,10 @@ export class CanaryTestEnv {
   podApps: PodApps[] = [];
   operator: ManagedProcess | undefined;
   operatorStarts = 0;
+  /** Pod addresses another process already listened on (see start()). */
+  readonly addressConflicts = new Set<string>();
+  /** Requests the pod apps served, by version: client requests and mirrored copies alike. */
+  readonly servedByVersion: Record<string, number> = {};
   private configPort = 0;
   private syncing = true;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
@@ -154,10 +160,21 @@ export class CanaryTestEnv {
     this.cleanups.push(() => proxy.stop());
 
     // The "kubelet": a process for every running pod of the target and the primary.
-    this.podApps = [new PodApps(core, namespace, 'app=podinfo', PodApps.fromPodEnv(8080)), new PodApps(core, namespace, 'app=podinfo-primary', PodApps.fromPodEnv(8080))];
+    const fromEnv = PodApps.fromPodEnv(8080);
+    const counted = (pod: k8s.V1Pod): ReturnType<typeof fromEnv> => ({
+      ...fromEnv(pod),
+      onRequest: (version) => (this.servedByVersion[version] = (this.servedByVersion[version] ?? 0) + 1),
+    });
+    this.podApps = [new PodApps(core, namespace, 'app=podinfo', counted), new PodApps(core, namespace, 'app=podinfo-primary', counted)];
     const loop = (async () => {
       while (this.syncing) {
-        for (const pods of this.podApps) await pods.sync().catch(() => undefined);
+        for (const pods of this.podApps) {
+          await pods.sync().catch((err: unknown) => {
+            // Another test run on this machine (its own control plane hands out the same pod
+            // addresses) holds the pod's address: traffic would reach its apps, not ours.
+            if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') this.addressConflicts.add(String((err as Error).message));
+          });
+        }
         await sleep(100);
       }
     })();
@@ -216,15 +233,19 @@ export class CanaryTestEnv {
     );
   }
 
-  /** Waits for `phase`; `seen` collects every "phase:weight" observed on the way. */
-  async waitForPhase(phase: string, timeoutMs: number, seen?: Set<string>, intervalMs = 100): Promise<Canary> {
+  /**
+   * Waits for `phase`; `seen` collects every "phase:weight" observed on the way. With
+   * `after`, only a status of a rollout other than the revision `after` counts (a Failed
+   * canary stays Failed until the next rollout starts).
+   */
+  async waitForPhase(phase: string, timeoutMs: number, seen?: Set<string>, intervalMs = 100, after?: string): Promise<Canary> {
     let last: Canary | undefined;
     await waitFor(
       `the Canary to reach ${phase}`,
       async () => {
         last = await this.readCanary();
         if (last.status?.phase) seen?.add(`${last.status.phase}:${last.status.canaryWeight ?? 0}`);
-        return last.status?.phase === phase;
+        return last.status?.phase === phase && (after === undefined || last.status.lastAppliedSpec !== after);
       },
       { timeoutMs, intervalMs, describe: () => JSON.stringify(last?.status, null, 1) + (this.operator && !this.operator.running ? `\n${this.operator.describeExit()}` : '') },
     );
@@ -281,13 +302,14 @@ export class CanaryTestEnv {
   /** Steady client traffic (about 50 req/s per worker), bounded to 5 minutes. */
   clientLoad(port: number, options: LoadOptions = {}): { stop: () => Promise<LoadResult> } {
     let running = true;
-    const result: LoadResult = { sent: 0, meshFailures: [], appErrors: 0, errorsByVersion: {}, byVersion: {}, firstSeenAt: {} };
+    const result: LoadResult = { sent: 0, meshFailures: [], appErrors: 0, errorsByVersion: {}, byVersion: {}, firstSeenAt: {}, timeline: [] };
     const worker = async (): Promise<void> => {
       const deadline = Date.now() + 300_000;
       while (running && Date.now() < deadline) {
         const started = Date.now();
         const res = await this.get(port, options.headers);
         result.sent++;
+        result.timeline.push({ at: Date.now(), status: res.status, ...(res.version ? { version: res.version } : {}) });
         if (res.version) {
           result.byVersion[res.version] = (result.byVersion[res.version] ?? 0) + 1;
           result.firstSeenAt[res.version] ??= Date.now();
