@@ -4,7 +4,7 @@
 // Deployment, the Services, the MeshRoute of the current step, the target's scale, Events,
 // notifications and the status. All rollout state lives in status, so a restarted operator
 // carries on where the last one stopped.
-import type { KubernetesObject, V1ConfigMap, V1Deployment, V1Secret, V1Service } from '@kubernetes/client-node';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Secret, type V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ACTION_ANNOTATION, parseActionAnnotation } from '../../crds/action.js';
 import { CANARY, type Canary, type CanaryStatus } from '../../crds/canary.js';
@@ -24,6 +24,7 @@ import { resourceType, Resources } from '../runtime/resource-type.js';
 import type { CanaryMetrics } from './canary-metrics.js';
 import { apexName, canaryServices, meshRouteFor, primaryDeployment, primaryName, REVISION_ANNOTATION, ROUTE_KEY_ANNOTATION } from './canary-objects.js';
 import { windowState } from './deployment-window.js';
+import { mergePatch } from './status-patch.js';
 import { configDataHash, podTemplateHash, referencedConfigs, targetRevision } from './revision.js';
 import {
   decide,
@@ -85,6 +86,14 @@ export class CanaryController {
   private readonly log: Logger;
   /** Route key → when this process first saw every proxy apply it (the step's start). */
   private readonly appliedSince = new Map<string, string>();
+  /**
+   * The last status this process wrote for each Canary (by uid), and the resourceVersion the
+   * cache had when it was computed. Until the informer delivers our write, the cache still
+   * holds that resourceVersion: deciding from its status would run an analysis twice or roll
+   * back twice (two RolledBack events, two alerts, two post-rollout calls).
+   */
+  private readonly written = new Map<string, { basedOn: string; status: CanaryStatus }>();
+  private readonly custom: CustomObjectsApi;
 
   constructor(private readonly options: CanaryControllerOptions) {
     const { manager } = options;
@@ -96,6 +105,7 @@ export class CanaryController {
     this.configMaps = manager.informer(Resources.ConfigMap);
     this.secrets = manager.informer(Resources.Secret);
     this.templates = manager.informer(MetricTemplateResource);
+    this.custom = manager.kubeConfig.makeApiClient(CustomObjectsApi);
 
     // Every change to something a Canary reads wakes that Canary up: no polling.
     const canariesIn = (namespace: string | undefined): Canary[] => (namespace ? asObjects<Canary>(this.canaries.byIndex(NAMESPACE_INDEX, namespace)) : []);
@@ -133,6 +143,10 @@ export class CanaryController {
     const cached = this.canaries.get(request.namespace, request.name) as unknown as Canary | undefined;
     if (!cached) return;
     const canary = structuredClone(cached);
+    const uid = canary.metadata.uid ?? '';
+    const written = this.written.get(uid);
+    if (written && written.basedOn === canary.metadata.resourceVersion) canary.status = structuredClone(written.status);
+    else this.written.delete(uid);
     const deleting = canary.metadata.deletionTimestamp !== undefined;
     if (!deleting && !(canary.metadata.finalizers ?? []).includes(CANARY_FINALIZER)) {
       await this.options.writer.mergePatch(this.ref(canary), {
@@ -181,10 +195,19 @@ export class CanaryController {
     if (output.kind === 'needs') throw new Error(`the state machine kept asking: ${output.needs.map((n) => n.type).join(', ')}`);
 
     const status: CanaryStatus = { ...output.status, ...(Object.keys(trackedConfigs).length > 0 ? { trackedConfigs } : {}) };
-    for (const action of output.actions) await this.perform(canary, target, primary, action, status, context);
-    await this.writeStatus(canary, status, context);
+    // Objects first, then the status that records them, then the announcements (Events,
+    // notifications, post-rollout hooks): an operator killed in between redoes the
+    // idempotent writes but never announces a transition twice, nor one it did not record.
+    const announces = (a: CanaryAction): boolean => a.type === 'Event' || a.type === 'CallHooks';
+    const announcements = output.actions.filter(announces);
+    for (const action of output.actions) if (!announces(action)) await this.perform(canary, target, primary, action, status, context);
+    const recorded = await this.writeStatus(canary, status, context);
+    if (recorded) for (const action of announcements) await this.perform(canary, target, primary, action, status, context);
     const labels = { name: canary.metadata.name, namespace };
-    if (status.phase === 'Terminated') this.options.metrics?.forget(labels);
+    if (status.phase === 'Terminated') {
+      this.options.metrics?.forget(labels);
+      this.written.delete(uid);
+    }
     else this.options.metrics?.observe(labels, canary.status?.phase, status.phase, status.canaryWeight ?? 0, status.rollout?.startedAt, this.now());
     return output.requeueAfterMs !== undefined ? { requeueAfterMs: output.requeueAfterMs } : undefined;
   }
@@ -353,13 +376,23 @@ export class CanaryController {
     }
   }
 
-  private async writeStatus(canary: Canary, status: CanaryStatus, context: ReconcileContext): Promise<void> {
-    if (JSON.stringify(canonicalize(canary.status ?? {})) === JSON.stringify(canonicalize(status))) return;
+  /** Writes the status if it changed; false when a conflict kept it from being recorded. */
+  private async writeStatus(canary: Canary, status: CanaryStatus, context: ReconcileContext): Promise<boolean> {
+    if (JSON.stringify(canonicalize(canary.status ?? {})) === JSON.stringify(canonicalize(status))) return true;
+    const patch = mergePatch(canary.status ?? {}, status);
+    if (patch === undefined) return true;
     try {
-      await this.options.writer.patchStatus({ group: GROUP, version: VERSION, plural: CANARY.plural, namespace: canary.metadata.namespace ?? '', name: canary.metadata.name }, status);
+      await this.custom.patchNamespacedCustomObjectStatus(
+        { group: GROUP, version: VERSION, plural: CANARY.plural, namespace: canary.metadata.namespace ?? '', name: canary.metadata.name, body: { status: patch }, fieldManager: 'sluice-canary' },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      this.written.set(canary.metadata.uid ?? '', { basedOn: canary.metadata.resourceVersion ?? '', status: structuredClone(status) });
+      return true;
     } catch (err) {
-      if (isConflict(err) || isNotFound(err)) context.log.debug({ reason: describeError(err) }, 'status write skipped');
-      else throw err;
+      if (!isConflict(err) && !isNotFound(err)) throw err;
+      context.log.debug({ reason: describeError(err) }, 'status write skipped');
+      // Gone (deletion finished): what it did still happened and is worth telling.
+      return isNotFound(err);
     }
   }
 
