@@ -375,6 +375,8 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
             targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' },
             service: { port: 8080 },
             analysis: { interval: '1m', threshold: 5, maxWeight: 50, stepWeight: 10, metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 } }] },
+            // No waypoint proxy runs here to acknowledge a hand-back route: finalize at once.
+            revertOnDeletion: false,
           },
         },
       });
@@ -387,8 +389,27 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         },
         { timeoutMs: 30_000, describe: () => operator.tail(30) },
       );
-      // Its deletion is the Canary controller's own test's business; the namespace goes at the end.
+      await waitFor(
+        'the Canary controller to apply the -primary and -canary Services and its MeshRoute',
+        async () =>
+          (await exists(() => core.readNamespacedService({ name: 'shop-primary', namespace: appNs }))) &&
+          (await exists(() => core.readNamespacedService({ name: 'shop-canary', namespace: appNs }))) &&
+          (await exists(() => custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: appNs, plural: 'meshroutes', name: 'shop' }))),
+        { timeoutMs: 30_000, describe: () => operator.tail(30) },
+      );
+      // Deletion exercises the finalization: the route, the primary and the Services go, then the finalizer.
       await custom.deleteNamespacedCustomObject({ ...canaryApi, name: 'shop' });
+      await waitFor(
+        'the Canary to be finalized with everything it created',
+        async () => {
+          const canary = await exists(() => custom.getNamespacedCustomObject({ ...canaryApi, name: 'shop' }));
+          const route = await exists(() => custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: appNs, plural: 'meshroutes', name: 'shop' }));
+          const primary = await exists(() => apps.readNamespacedDeployment({ name: 'shop-primary', namespace: appNs }));
+          const services = await exists(() => core.readNamespacedService({ name: 'shop-primary', namespace: appNs }));
+          return !canary && !route && !primary && !services;
+        },
+        { timeoutMs: 60_000, describe: () => operator.tail(30) },
+      );
     } finally {
       await operator.stop();
     }
