@@ -18,7 +18,7 @@ export interface DemoAppSettings {
   latencyMs: number;
   latencyJitterMs: number;
   /** In-process only: hears of every request served (tests count mirrored copies with it). */
-  onRequest?: (version: string) => void;
+  onRequest?: (req: IncomingMessage) => void;
 }
 
 function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -48,7 +48,7 @@ export function startDemoApp(settings: DemoAppSettings): Promise<{ port: number;
     }
     // Drain the request body so keep-alive connections stay usable.
     req.resume();
-    settings.onRequest?.(settings.version);
+    settings.onRequest?.(req);
     const delay = settings.latencyMs + Math.random() * settings.latencyJitterMs;
     const answer = (): void => {
       const failed = Math.random() < settings.errorRate;

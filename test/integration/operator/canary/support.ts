@@ -116,8 +116,10 @@ export class CanaryTestEnv {
   operatorStarts = 0;
   /** Pod addresses another process already listened on (see start()). */
   readonly addressConflicts = new Set<string>();
-  /** Requests the pod apps served, by version: client requests and mirrored copies alike. */
+  /** Requests the pod apps served, by version, apart from mirrored copies. */
   readonly servedByVersion: Record<string, number> = {};
+  /** Mirrored copies (x-sluice-mirror: true) the pod apps served, by version. */
+  readonly mirroredByVersion: Record<string, number> = {};
   private configPort = 0;
   private syncing = true;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
@@ -161,11 +163,15 @@ export class CanaryTestEnv {
 
     // The "kubelet": a process for every running pod of the target and the primary.
     const fromEnv = PodApps.fromPodEnv(8080);
-    const counted = (pod: k8s.V1Pod): ReturnType<typeof fromEnv> => ({
-      ...fromEnv(pod),
-      onRequest: (version) => (this.servedByVersion[version] = (this.servedByVersion[version] ?? 0) + 1),
-    });
-    this.podApps = [new PodApps(core, namespace, 'app=podinfo', counted), new PodApps(core, namespace, 'app=podinfo-primary', counted)];
+    const counted = (pod: k8s.V1Pod): ReturnType<typeof fromEnv> => {
+      const settings = fromEnv(pod);
+      const count = (counts: Record<string, number>): number => (counts[settings.version] = (counts[settings.version] ?? 0) + 1);
+      return { ...settings, onRequest: (req) => count(req.headers['x-sluice-mirror'] === 'true' ? this.mirroredByVersion : this.servedByVersion) };
+    };
+    // One PodApps for both Deployments: kwok hands a deleted primary pod's address to the
+    // next pod at once, maybe a target pod, and only the PodApps that still serves the old
+    // pod's grace period can hand the address over (two instances would collide on it).
+    this.podApps = [new PodApps(core, namespace, 'app in (podinfo,podinfo-primary)', counted)];
     const loop = (async () => {
       while (this.syncing) {
         for (const pods of this.podApps) {
