@@ -55,7 +55,7 @@ export interface CanaryWebhooks {
 
 /** What the controller needs from the notifier (operator/notifications). */
 export interface CanaryEvents {
-  notify(canary: Canary, event: { reason: string; severity: 'info' | 'warn' | 'error'; message: string }): unknown;
+  notify(canary: Canary, event: { id?: string; reason: string; severity: 'info' | 'warn' | 'error'; message: string; details?: { image?: string } }): unknown;
 }
 
 export interface CanaryControllerOptions {
@@ -188,7 +188,12 @@ export class CanaryController {
     // The machine asks, we answer, it decides: at most a few rounds per reconcile.
     let output = decide({ spec: canary.spec, status: canary.status ?? {}, generation: canary.metadata.generation ?? 0, now: this.now(), observed });
     for (let round = 0; output.kind === 'needs' && round < 4; round++) {
-      const answers = await this.answer(canary, output.needs, route, context);
+      // Hooks asked about a rollout identify the revision being rolled out, also before the
+      // status records it (a confirm-rollout gate approves the new revision, not the old one).
+      const candidate: Canary = targetObservation
+        ? { ...canary, status: { ...canary.status, lastAppliedSpec: targetObservation.revision, ...(Object.keys(trackedConfigs).length > 0 ? { trackedConfigs } : {}) } }
+        : canary;
+      const answers = await this.answer(candidate, output.needs, route, context);
       observed.answers = { ...observed.answers, ...answers, gates: { ...observed.answers?.gates, ...answers.gates } };
       output = decide({ spec: canary.spec, status: canary.status ?? {}, generation: canary.metadata.generation ?? 0, now: this.now(), observed });
     }
@@ -341,7 +346,12 @@ export class CanaryController {
         if (action.eventType === 'Normal') this.options.manager.recorder.normal(obj, action.reason, action.message);
         else this.options.manager.recorder.warning(obj, action.reason, action.message);
         this.options.webhooks.notify({ ...canary, status }, { eventType: action.eventType, message: `${action.reason}: ${action.message}` });
-        if (action.alert) this.options.notifier?.notify({ ...canary, status }, { reason: action.reason, severity: action.alert, message: action.message });
+        if (action.alert) {
+          const image = (target?.spec?.template.spec?.containers ?? []).map((c) => c.image ?? '').filter((i) => i !== '').join(', ');
+          // The same transition gets the same id, so that receivers can drop a duplicate.
+          const id = [canary.metadata.uid ?? '', status.lastAppliedSpec ?? '', status.rollout?.startedAt ?? '', action.reason, status.failedChecks ?? 0].join('/');
+          this.options.notifier?.notify({ ...canary, status }, { id, reason: action.reason, severity: action.alert, message: action.message, ...(image ? { details: { image } } : {}) });
+        }
         return;
       }
       case 'Finalize':

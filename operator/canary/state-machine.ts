@@ -360,8 +360,11 @@ function progress(s: Step): void {
     return startRollout(s, target.revision);
   }
 
-  s.scaleTarget(canaryReplicas(s.observed));
-  if (!isReady(target, analysis.canaryReadyThreshold)) {
+  const wanted = canaryReplicas(s.observed);
+  s.scaleTarget(wanted);
+  // A target still at zero replicas is "rolled out" and "ready" with nothing running: it is
+  // ready as a canary only once it has the replicas asked for.
+  if (target.replicas < wanted || !isReady(target, analysis.canaryReadyThreshold)) {
     const waited = elapsedMs(s.rollout.startedAt, s.input.now);
     if (waited > s.spec.progressDeadlineSeconds * 1000) {
       return rollback(s, `canary ${s.spec.targetRef.name} was not ready within ${s.spec.progressDeadlineSeconds}s (progressDeadlineSeconds)`);
