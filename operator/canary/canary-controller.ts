@@ -4,7 +4,17 @@
 // Deployment, the Services, the MeshRoute of the current step, the target's scale, Events,
 // notifications and the status. All rollout state lives in status, so a restarted operator
 // carries on where the last one stopped.
-import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubernetesObject, type V1ConfigMap, type V1Deployment, type V1Secret, type V1Service } from '@kubernetes/client-node';
+import {
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+  type V1ConfigMap,
+  type V1Deployment,
+  type V1Secret,
+  type V1Service,
+  type V2HorizontalPodAutoscaler,
+} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ACTION_ANNOTATION, parseActionAnnotation } from '../../crds/action.js';
 import { CANARY, type Canary, type CanaryStatus } from '../../crds/canary.js';
@@ -22,7 +32,17 @@ import type { Manager } from '../runtime/manager.js';
 import { NAMESPACE_INDEX } from '../runtime/object-store.js';
 import { resourceType, Resources } from '../runtime/resource-type.js';
 import type { CanaryMetrics } from './canary-metrics.js';
-import { apexName, canaryServices, meshRouteFor, primaryDeployment, primaryName, REVISION_ANNOTATION, ROUTE_KEY_ANNOTATION } from './canary-objects.js';
+import {
+  apexName,
+  canaryServices,
+  meshRouteFor,
+  primaryAutoscaler,
+  primaryAutoscalerName,
+  primaryDeployment,
+  primaryName,
+  REVISION_ANNOTATION,
+  ROUTE_KEY_ANNOTATION,
+} from './canary-objects.js';
 import { windowState } from './deployment-window.js';
 import { mergePatch } from './status-patch.js';
 import { configDataHash, podTemplateHash, referencedConfigs, targetRevision } from './revision.js';
@@ -43,6 +63,7 @@ export const CANARY_FINALIZER = 'sluice.dev/canary';
 const asObjects = <T>(items: KubernetesObject[]): T[] => items as unknown as T[];
 export const CanaryResource = resourceType<KubernetesObject>({ apiVersion: API_VERSION, kind: CANARY.kind, plural: CANARY.plural, namespaced: true });
 export const MetricTemplateResource = resourceType<KubernetesObject>({ apiVersion: API_VERSION, kind: 'MetricTemplate', plural: 'metrictemplates', namespaced: true });
+export const AutoscalerResource = resourceType<V2HorizontalPodAutoscaler>({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true });
 
 /** What the controller needs from the webhook runner (operator/canary/webhooks.ts). */
 export interface CanaryWebhooks {
@@ -83,6 +104,7 @@ export class CanaryController {
   private readonly configMaps: Informer<V1ConfigMap>;
   private readonly secrets: Informer<V1Secret>;
   private readonly templates: Informer<KubernetesObject>;
+  private readonly autoscalers: Informer<V2HorizontalPodAutoscaler>;
   private readonly log: Logger;
   /** Route key → when this process first saw every proxy apply it (the step's start). */
   private readonly appliedSince = new Map<string, string>();
@@ -105,6 +127,7 @@ export class CanaryController {
     this.configMaps = manager.informer(Resources.ConfigMap);
     this.secrets = manager.informer(Resources.Secret);
     this.templates = manager.informer(MetricTemplateResource);
+    this.autoscalers = manager.informer(AutoscalerResource);
     this.custom = manager.kubeConfig.makeApiClient(CustomObjectsApi);
 
     // Every change to something a Canary reads wakes that Canary up: no polling.
@@ -117,6 +140,10 @@ export class CanaryController {
       canariesIn(obj.metadata?.namespace)
         .filter((c) => apexName(c) === obj.metadata?.name)
         .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
+    const byAutoscaler = (obj: KubernetesObject): string[] =>
+      canariesIn(obj.metadata?.namespace)
+        .filter((c) => c.spec.autoscalerRef && (c.spec.autoscalerRef.name === obj.metadata?.name || primaryAutoscalerName(c) === obj.metadata?.name))
+        .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
     const byConfig = (kind: 'configmap' | 'secret') => (obj: KubernetesObject): string[] =>
       canariesIn(obj.metadata?.namespace)
         .filter((c) => c.status?.trackedConfigs?.[`${kind}/${obj.metadata?.name ?? ''}`] !== undefined)
@@ -128,6 +155,7 @@ export class CanaryController {
         watch(this.canaries),
         watch(this.deployments, byTarget),
         watch(this.routes, byRoute),
+        watch(this.autoscalers, byAutoscaler),
         watch(this.configMaps, byConfig('configmap')),
         watch(this.secrets, byConfig('secret')),
       ],
@@ -200,6 +228,7 @@ export class CanaryController {
     if (output.kind === 'needs') throw new Error(`the state machine kept asking: ${output.needs.map((n) => n.type).join(', ')}`);
 
     const status: CanaryStatus = { ...output.status, ...(Object.keys(trackedConfigs).length > 0 ? { trackedConfigs } : {}) };
+    if (!deleting && primary) await this.syncPrimaryAutoscaler(canary);
     // Objects first, then the status that records them, then the announcements (Events,
     // notifications, post-rollout hooks): an operator killed in between redoes the
     // idempotent writes but never announces a transition twice, nor one it did not record.
@@ -360,6 +389,19 @@ export class CanaryController {
     }
   }
 
+  /** The primary's copy of the target's HPA (autoscalerRef), kept in line with it. */
+  private async syncPrimaryAutoscaler(canary: Canary): Promise<void> {
+    const ref = canary.spec.autoscalerRef;
+    const namespace = canary.metadata.namespace ?? '';
+    if (!ref) return;
+    const source = this.autoscalers.get(namespace, ref.name);
+    if (!source) return;
+    const desired = primaryAutoscaler(canary, source);
+    const existing = this.autoscalers.get(namespace, desired.metadata?.name ?? '');
+    if (existing && JSON.stringify(canonicalize(existing.spec ?? {})) === JSON.stringify(canonicalize(desired.spec ?? {}))) return;
+    await this.options.writer.apply(desired as KubernetesObject);
+  }
+
   private revisionOf(target: V1Deployment): string {
     const tracked: Record<string, string> = {};
     return this.observeTarget(target, tracked).revision;
@@ -375,6 +417,8 @@ export class CanaryController {
       context.log.info('waiting for the MeshRoute to release the apex Service');
       return;
     }
+    const autoscaler = primaryAutoscalerName(canary);
+    if (autoscaler) await writer.delete({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: autoscaler, namespace } });
     await writer.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: primaryName(canary), namespace } });
     for (const name of [`${apex}-primary`, `${apex}-canary`]) await writer.delete({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace } });
     try {

@@ -1,7 +1,7 @@
 // The objects a Canary owns, computed from the Canary and its target: the primary Deployment
 // (the target's template under "-primary" labels), the apex/primary/canary Services and the
 // MeshRoute for a desired route. Pure; the controller applies them with server-side apply.
-import type { V1Deployment, V1PodTemplateSpec, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1PodTemplateSpec, V1Service, V2HorizontalPodAutoscaler } from '@kubernetes/client-node';
 import type { Canary, CanaryMatch } from '../../crds/canary.js';
 import { API_VERSION } from '../../crds/group.js';
 import type { MeshRoute, MeshRouteMatch, MeshRouteRule } from '../../crds/meshroute.js';
@@ -179,5 +179,37 @@ export function meshRouteFor(canary: Canary, route: DesiredRoute, routeKey: stri
       ownerReferences: [ownerReference(canary) as NonNullable<MeshRoute['metadata']['ownerReferences']>[number]],
     },
     spec: { service: apex, port, rules },
+  };
+}
+
+export function primaryAutoscalerName(canary: Canary): string | undefined {
+  const ref = canary.spec.autoscalerRef;
+  return ref ? `${ref.name}-primary` : undefined;
+}
+
+/**
+ * The primary's own copy of the target's HorizontalPodAutoscaler: same metrics and
+ * behaviour, scaling `<target>-primary`, with the replica bounds primaryScalerReplicas sets.
+ * The target's autoscaler stays as it is: an HPA leaves a Deployment at zero replicas alone,
+ * so it scales the canary only while a rollout runs it.
+ */
+export function primaryAutoscaler(canary: Canary, source: V2HorizontalPodAutoscaler): V2HorizontalPodAutoscaler {
+  const overrides = canary.spec.autoscalerRef?.primaryScalerReplicas;
+  const spec = source.spec;
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: {
+      name: primaryAutoscalerName(canary) ?? `${source.metadata?.name ?? ''}-primary`,
+      namespace: canary.metadata.namespace ?? '',
+      labels: { [CANARY_LABEL]: canary.metadata.name },
+      ownerReferences: [ownerReference(canary)],
+    },
+    spec: {
+      ...spec,
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: primaryName(canary) },
+      maxReplicas: overrides?.maxReplicas ?? spec?.maxReplicas ?? 1,
+      ...(overrides?.minReplicas !== undefined ? { minReplicas: overrides.minReplicas } : spec?.minReplicas !== undefined ? { minReplicas: spec.minReplicas } : {}),
+    },
   };
 }

@@ -1,0 +1,64 @@
+// autoscalerRef: the primary gets its own copy of the target's HorizontalPodAutoscaler,
+// scaling <target>-primary with the bounds primaryScalerReplicas sets, kept in line with the
+// target's HPA, and removed with the Canary. Real components (see support.ts), with the
+// real kube-controller-manager running the HPAs.
+import * as k8s from '@kubernetes/client-node';
+import { waitFor } from '../../../harness/index.js';
+import { config, custom, CanaryTestEnv, canaryFor } from './support.js';
+
+const autoscaling = config.makeApiClient(k8s.AutoscalingV2Api);
+const env = new CanaryTestEnv('canary-hpa', '127.18.254.10');
+
+const targetHpa = (averageUtilization: number): k8s.V2HorizontalPodAutoscaler => ({
+  metadata: { name: 'podinfo' },
+  spec: {
+    scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
+    minReplicas: 2,
+    maxReplicas: 4,
+    metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization } } }],
+  },
+});
+
+beforeAll(async () => {
+  const canary = canaryFor();
+  canary.spec.autoscalerRef = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'podinfo', primaryScalerReplicas: { maxReplicas: 6 } };
+  await env.start(canary);
+  await autoscaling.createNamespacedHorizontalPodAutoscaler({ namespace: env.namespace, body: targetHpa(80) });
+}, 120_000);
+
+afterAll(() => env.stop());
+afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+
+async function primaryHpa(): Promise<k8s.V2HorizontalPodAutoscaler | undefined> {
+  try {
+    return await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'podinfo-primary', namespace: env.namespace });
+  } catch {
+    return undefined;
+  }
+}
+
+describe('canary controller: autoscalerRef', () => {
+  it('gives the primary its own HPA, following the target HPA, gone with the Canary', async () => {
+    await env.waitForPhase('Initialized', 60_000);
+    let copy: k8s.V2HorizontalPodAutoscaler | undefined;
+    await waitFor('the primary HPA', async () => (copy = await primaryHpa()) !== undefined, { timeoutMs: 30_000 });
+    expect(copy?.spec?.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo-primary' });
+    expect(copy?.spec?.minReplicas).toBe(2);
+    expect(copy?.spec?.maxReplicas).toBe(6);
+    expect(copy?.spec?.metrics?.[0]?.resource?.target.averageUtilization).toBe(80);
+    expect(copy?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'Canary', name: 'podinfo', controller: true });
+    // The target's HPA is untouched and still points at the target.
+    const source = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'podinfo', namespace: env.namespace });
+    expect(source.spec?.scaleTargetRef.name).toBe('podinfo');
+
+    await autoscaling.patchNamespacedHorizontalPodAutoscaler(
+      { name: 'podinfo', namespace: env.namespace, body: { spec: { metrics: targetHpa(60).spec?.metrics } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await waitFor('the primary HPA to follow', async () => (await primaryHpa())?.spec?.metrics?.[0]?.resource?.target.averageUtilization === 60, { timeoutMs: 30_000 });
+
+    await custom.deleteNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'canaries', name: 'podinfo' });
+    await waitFor('the primary HPA to be removed', async () => (await primaryHpa()) === undefined, { timeoutMs: 60_000 });
+    expect((await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'podinfo', namespace: env.namespace })).spec?.scaleTargetRef.name).toBe('podinfo');
+  });
+});
