@@ -59,12 +59,12 @@ describe('canary controller: SIGKILL at random points', () => {
       const before = (await env.readCanary()).status?.lastAppliedSpec;
       const load = env.clientLoad(port);
       await env.rollOut(version, healthy ? {} : { errorRate: 0.3 });
-      // One or two kills, each at a random moment of the ~7-12 s a rollout takes.
+      // One or two kills, each at a random moment of the ~7-12 s a rollout takes (or just after).
       const killsHere = 1 + Math.floor(next() * 2);
       const killTimes: string[] = [];
       const outcome = healthy ? 'Succeeded' : 'Failed';
       for (let k = 0; k < killsHere; k++) {
-        await sleep(500 + next() * 6_000);
+        await sleep(100 + next() * 9_000);
         const phase = (await env.readCanary()).status;
         killTimes.push(`${phase?.phase ?? '?'}:${phase?.canaryWeight ?? 0}`);
         await env.operator?.kill();
