@@ -25,6 +25,11 @@ Reads come from informers (list + watch, never a single get); writes are server-
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [list, watch, create, patch, delete]
+# Canary controller: reads the target's HorizontalPodAutoscaler (spec.autoscalerRef) and
+# keeps the primary's own copy with server-side apply; deletes it with the Canary.
+- apiGroups: [autoscaling]
+  resources: [horizontalpodautoscalers]
+  verbs: [get, create, patch, delete]
 # Canary controller: informers over the ConfigMaps and Secrets a target uses (their hashes
 # detect new revisions); MetricTemplates and AlertProviders name Secrets with credentials.
 - apiGroups: [""]

@@ -175,6 +175,10 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
       { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: ns },
       ...['get', 'list', 'watch', 'update'].map((verb) => ({ verb, resource: 'leases', group: 'coordination.k8s.io', namespace: ns, name: OPERATOR })),
+      { verb: 'get', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
+      { verb: 'create', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
+      { verb: 'patch', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
+      { verb: 'delete', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
     ];
     const mustNot: Access[] = [
       { verb: '*', resource: '*', group: '*' },
@@ -212,7 +216,6 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'create', resource: 'ingresses', group: 'networking.k8s.io', namespace: appNs },
       { verb: 'update', resource: 'deployments', group: 'apps', namespace: appNs },
       { verb: 'patch', resource: 'deployments', group: 'apps', subresource: 'scale', namespace: appNs },
-      { verb: 'create', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
     ];
     expect(await mismatches(user, must, true)).toEqual([]);
     expect(await mismatches(user, mustNot, false)).toEqual([]);
