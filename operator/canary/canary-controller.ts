@@ -5,6 +5,7 @@
 // notifications and the status. All rollout state lives in status, so a restarted operator
 // carries on where the last one stopped.
 import {
+  AutoscalingV2Api,
   CustomObjectsApi,
   PatchStrategy,
   setHeaderOptions,
@@ -13,7 +14,6 @@ import {
   type V1Deployment,
   type V1Secret,
   type V1Service,
-  type V2HorizontalPodAutoscaler,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ACTION_ANNOTATION, parseActionAnnotation } from '../../crds/action.js';
@@ -63,7 +63,6 @@ export const CANARY_FINALIZER = 'sluice.dev/canary';
 const asObjects = <T>(items: KubernetesObject[]): T[] => items as unknown as T[];
 export const CanaryResource = resourceType<KubernetesObject>({ apiVersion: API_VERSION, kind: CANARY.kind, plural: CANARY.plural, namespaced: true });
 export const MetricTemplateResource = resourceType<KubernetesObject>({ apiVersion: API_VERSION, kind: 'MetricTemplate', plural: 'metrictemplates', namespaced: true });
-export const AutoscalerResource = resourceType<V2HorizontalPodAutoscaler>({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', namespaced: true });
 
 /** What the controller needs from the webhook runner (operator/canary/webhooks.ts). */
 export interface CanaryWebhooks {
@@ -104,7 +103,13 @@ export class CanaryController {
   private readonly configMaps: Informer<V1ConfigMap>;
   private readonly secrets: Informer<V1Secret>;
   private readonly templates: Informer<KubernetesObject>;
-  private readonly autoscalers: Informer<V2HorizontalPodAutoscaler>;
+  /**
+   * HPAs are read only for Canaries with an autoscalerRef, by a GET per reconcile: a cluster-
+   * wide HPA informer would make every installation grant HPA access (and wait for its sync)
+   * for a feature few use. Canonical spec of the last primary copy applied, by Canary uid.
+   */
+  private readonly autoscaling: AutoscalingV2Api;
+  private readonly appliedAutoscalers = new Map<string, string>();
   private readonly log: Logger;
   /** Route key → when this process first saw every proxy apply it (the step's start). */
   private readonly appliedSince = new Map<string, string>();
@@ -127,7 +132,7 @@ export class CanaryController {
     this.configMaps = manager.informer(Resources.ConfigMap);
     this.secrets = manager.informer(Resources.Secret);
     this.templates = manager.informer(MetricTemplateResource);
-    this.autoscalers = manager.informer(AutoscalerResource);
+    this.autoscaling = manager.kubeConfig.makeApiClient(AutoscalingV2Api);
     this.custom = manager.kubeConfig.makeApiClient(CustomObjectsApi);
 
     // Every change to something a Canary reads wakes that Canary up: no polling.
@@ -140,10 +145,6 @@ export class CanaryController {
       canariesIn(obj.metadata?.namespace)
         .filter((c) => apexName(c) === obj.metadata?.name)
         .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
-    const byAutoscaler = (obj: KubernetesObject): string[] =>
-      canariesIn(obj.metadata?.namespace)
-        .filter((c) => c.spec.autoscalerRef && (c.spec.autoscalerRef.name === obj.metadata?.name || primaryAutoscalerName(c) === obj.metadata?.name))
-        .map((c) => `${c.metadata.namespace}/${c.metadata.name}`);
     const byConfig = (kind: 'configmap' | 'secret') => (obj: KubernetesObject): string[] =>
       canariesIn(obj.metadata?.namespace)
         .filter((c) => c.status?.trackedConfigs?.[`${kind}/${obj.metadata?.name ?? ''}`] !== undefined)
@@ -155,7 +156,6 @@ export class CanaryController {
         watch(this.canaries),
         watch(this.deployments, byTarget),
         watch(this.routes, byRoute),
-        watch(this.autoscalers, byAutoscaler),
         watch(this.configMaps, byConfig('configmap')),
         watch(this.secrets, byConfig('secret')),
       ],
@@ -241,6 +241,7 @@ export class CanaryController {
     if (status.phase === 'Terminated') {
       this.options.metrics?.forget(labels);
       this.written.delete(uid);
+      this.appliedAutoscalers.delete(uid);
     }
     else this.options.metrics?.observe(labels, canary.status?.phase, status.phase, status.canaryWeight ?? 0, status.rollout?.startedAt, this.now());
     return output.requeueAfterMs !== undefined ? { requeueAfterMs: output.requeueAfterMs } : undefined;
@@ -394,12 +395,19 @@ export class CanaryController {
     const ref = canary.spec.autoscalerRef;
     const namespace = canary.metadata.namespace ?? '';
     if (!ref) return;
-    const source = this.autoscalers.get(namespace, ref.name);
-    if (!source) return;
+    let source;
+    try {
+      source = await this.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: ref.name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) return;
+      throw err;
+    }
     const desired = primaryAutoscaler(canary, source);
-    const existing = this.autoscalers.get(namespace, desired.metadata?.name ?? '');
-    if (existing && JSON.stringify(canonicalize(existing.spec ?? {})) === JSON.stringify(canonicalize(desired.spec ?? {}))) return;
+    const key = JSON.stringify(canonicalize(desired));
+    const uid = canary.metadata.uid ?? '';
+    if (this.appliedAutoscalers.get(uid) === key) return;
     await this.options.writer.apply(desired as KubernetesObject);
+    this.appliedAutoscalers.set(uid, key);
   }
 
   private revisionOf(target: V1Deployment): string {

@@ -1,6 +1,7 @@
 // autoscalerRef: the primary gets its own copy of the target's HorizontalPodAutoscaler,
-// scaling <target>-primary with the bounds primaryScalerReplicas sets, kept in line with the
-// target's HPA, and removed with the Canary. Real components (see support.ts), with the
+// scaling <target>-primary with the bounds primaryScalerReplicas sets, brought in line with
+// the target's HPA when the Canary next works (at the latest when it promotes a revision),
+// and removed with the Canary. Real components (see support.ts), with the
 // real kube-controller-manager running the HPAs.
 import * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../../../harness/index.js';
@@ -38,7 +39,7 @@ async function primaryHpa(): Promise<k8s.V2HorizontalPodAutoscaler | undefined> 
 }
 
 describe('canary controller: autoscalerRef', () => {
-  it('gives the primary its own HPA, following the target HPA, gone with the Canary', async () => {
+  it('gives the primary its own HPA, following the target HPA through a rollout, gone with the Canary', async () => {
     await env.waitForPhase('Initialized', 60_000);
     let copy: k8s.V2HorizontalPodAutoscaler | undefined;
     await waitFor('the primary HPA', async () => (copy = await primaryHpa()) !== undefined, { timeoutMs: 30_000 });
@@ -55,7 +56,12 @@ describe('canary controller: autoscalerRef', () => {
       { name: 'podinfo', namespace: env.namespace, body: { spec: { metrics: targetHpa(60).spec?.metrics } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     );
-    await waitFor('the primary HPA to follow', async () => (await primaryHpa())?.spec?.metrics?.[0]?.resource?.target.averageUtilization === 60, { timeoutMs: 30_000 });
+    // The analysis needs traffic to judge.
+    const load = env.clientLoad(await env.listenerPort());
+    await env.rollOut('v2');
+    await env.waitForPhase('Succeeded', 90_000);
+    expect((await load.stop()).meshFailures).toEqual([]);
+    expect((await primaryHpa())?.spec?.metrics?.[0]?.resource?.target.averageUtilization).toBe(60);
 
     await custom.deleteNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'canaries', name: 'podinfo' });
     await waitFor('the primary HPA to be removed', async () => (await primaryHpa()) === undefined, { timeoutMs: 60_000 });
