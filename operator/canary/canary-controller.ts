@@ -114,12 +114,13 @@ export class CanaryController {
   /** Route key → when this process first saw every proxy apply it (the step's start). */
   private readonly appliedSince = new Map<string, string>();
   /**
-   * The last status this process wrote for each Canary (by uid), and the resourceVersion the
-   * cache had when it was computed. Until the informer delivers our write, the cache still
-   * holds that resourceVersion: deciding from its status would run an analysis twice or roll
-   * back twice (two RolledBack events, two alerts, two post-rollout calls).
+   * The last status this process wrote for each Canary (by uid), the resourceVersion that
+   * write made, and the resourceVersions older than it (those our decisions started from,
+   * and our own earlier writes). Until the informer delivers our last write, the cache holds
+   * one of those older versions: deciding from its status would run an analysis or a webhook
+   * twice, or roll back twice (two RolledBack events, two alerts, two post-rollout calls).
    */
-  private readonly written = new Map<string, { basedOn: string; status: CanaryStatus }>();
+  private readonly written = new Map<string, { latest: string; older: Set<string>; status: CanaryStatus }>();
   private readonly custom: CustomObjectsApi;
 
   constructor(private readonly options: CanaryControllerOptions) {
@@ -173,7 +174,7 @@ export class CanaryController {
     const canary = structuredClone(cached);
     const uid = canary.metadata.uid ?? '';
     const written = this.written.get(uid);
-    if (written && written.basedOn === canary.metadata.resourceVersion) canary.status = structuredClone(written.status);
+    if (written && written.older.has(canary.metadata.resourceVersion ?? '')) canary.status = structuredClone(written.status);
     else this.written.delete(uid);
     const deleting = canary.metadata.deletionTimestamp !== undefined;
     if (!deleting && !(canary.metadata.finalizers ?? []).includes(CANARY_FINALIZER)) {
@@ -444,11 +445,16 @@ export class CanaryController {
     const patch = mergePatch(canary.status ?? {}, status);
     if (patch === undefined) return true;
     try {
-      await this.custom.patchNamespacedCustomObjectStatus(
+      const updated = (await this.custom.patchNamespacedCustomObjectStatus(
         { group: GROUP, version: VERSION, plural: CANARY.plural, namespace: canary.metadata.namespace ?? '', name: canary.metadata.name, body: { status: patch }, fieldManager: 'sluice-canary' },
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-      this.written.set(canary.metadata.uid ?? '', { basedOn: canary.metadata.resourceVersion ?? '', status: structuredClone(status) });
+      )) as { metadata?: { resourceVersion?: string } };
+      const uid = canary.metadata.uid ?? '';
+      const previous = this.written.get(uid);
+      const older = previous?.older ?? new Set<string>();
+      older.add(canary.metadata.resourceVersion ?? '');
+      if (previous) older.add(previous.latest);
+      this.written.set(uid, { latest: updated.metadata?.resourceVersion ?? '', older, status: structuredClone(status) });
       return true;
     } catch (err) {
       if (!isConflict(err) && !isNotFound(err)) throw err;
