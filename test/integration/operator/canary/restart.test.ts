@@ -27,6 +27,9 @@ const env = new CanaryTestEnv('canary-restart', '127.18.254.8');
 
 beforeAll(async () => {
   await env.start(canaryFor({ interval: '5s', threshold: 2, stepWeight: 50, maxWeight: 50, metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '5s' }] }));
+  // While the operator is down, endpoint changes do not reach the proxy: a pod that is gone
+  // keeps serving through its grace period (30 s on a real node) until they do.
+  for (const pods of env.podApps) pods.terminationGraceMs = 10_000;
 }, 120_000);
 
 afterAll(() => env.stop());
