@@ -64,7 +64,7 @@ const canary: Canary = {
     targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
     // kwok marks a pod Ready the moment it runs, before the test has started its process; a
     // real readiness probe would not. Retrying refused connections covers that window.
-    service: { port: 80, targetPort: 8080, retries: { attempts: 2, retryOn: 'connect-failure' } },
+    service: { port: 80, targetPort: 8080, retries: { attempts: 5, retryOn: 'connect-failure,reset,gateway-error' } },
     analysis: {
       interval: '5s',
       threshold: 2,

@@ -68,7 +68,7 @@ function meshRoute(name: string, apex: string, weights: Record<string, number>):
           // kwok marks a pod Ready the moment it is scheduled, before the test has started its
           // process; a real readiness probe would not. Retrying a refused connection on another
           // endpoint covers that window, as it would a pod dying between probes.
-          retries: { attempts: 2, retryOn: 'connect-failure' },
+          retries: { attempts: 5, retryOn: 'connect-failure,reset,gateway-error' },
         },
       ],
     },
