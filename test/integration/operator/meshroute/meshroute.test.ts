@@ -245,8 +245,9 @@ describe('MeshRoute controller with real proxies', () => {
   });
 
   it('follows endpoint changes without failing a request', async () => {
-    const load = continuousLoad(listenerPort);
-    // A new pod appears...
+    // A new pod appears... (kwok reports it Ready before the harness has started its
+    // process, which no readiness probe would; so the zero-failure load below starts once
+    // the process runs, and covers the pod going unready.)
     await apps.patchNamespacedDeploymentScale(
       { name: 'backend-b', namespace, body: { spec: { replicas: 2 } } },
       k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
@@ -261,6 +262,7 @@ describe('MeshRoute controller with real proxies', () => {
       },
       { timeoutMs: 30_000, intervalMs: 100 },
     );
+    const load = continuousLoad(listenerPort);
     // ...and one goes unready: no more traffic to it, and no failures meanwhile.
     const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=backend-a' });
     const victim = pods.items[0]!;
