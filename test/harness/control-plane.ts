@@ -11,14 +11,15 @@ import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
 import { binaryPath, cacheDir, pinnedVersions } from './binaries.js';
 import { ManagedProcess, waitFor } from './managed-process.js';
+import { claimPodCidr, type PodCidrLease } from './pod-cidr.js';
 import { CertificateAuthority, serviceAccountSigningKeys, type KeyPairPem } from './pki.js';
 
 /**
  * Simulated pods get addresses from the benchmarking range 198.18.0.0/15 (never routed) and
  * their processes listen on the same address mapped onto loopback; see operator/address-map.ts
- * for why pods cannot have loopback addresses themselves.
+ * for why pods cannot have loopback addresses themselves. Each control plane takes its own
+ * block of 198.18.0.0/16 (pod-cidr.ts) so concurrent runs never share pod addresses.
  */
-export const POD_CIDR = '198.18.0.0/16';
 export const POD_ADDRESS_MAPPING = '198.18.0.0/15=127.18.0.0/15';
 export const SERVICE_CIDR = '198.19.0.0/16';
 export const FAKE_NODE_NAME = 'kwok-node-0';
@@ -35,6 +36,8 @@ export interface ControlPlaneInfo {
   apiServerUrl: string;
   caPem: string;
   serviceAccountIssuer: string;
+  /** This control plane's pod address block, e.g. 198.18.32.0/20. */
+  podCidr: string;
   pids: number[];
 }
 
@@ -68,6 +71,7 @@ export class ControlPlane {
   private constructor(
     readonly info: ControlPlaneInfo,
     private readonly options: ControlPlaneOptions,
+    private readonly podCidrLease: PodCidrLease,
   ) {}
 
   get kubeconfigPath(): string {
@@ -120,9 +124,11 @@ export class ControlPlane {
     const schedulerKubeconfig = join(dir, 'scheduler.kubeconfig');
     writeFileSync(schedulerKubeconfig, kubeconfigYaml(apiServerUrl, ca.certPem, 'scheduler', scheduler), { mode: 0o600 });
 
+    const podCidr = claimPodCidr();
     const plane = new ControlPlane(
-      { dir, kubeconfigPath, apiServerUrl, caPem: ca.certPem, serviceAccountIssuer, pids: [] },
+      { dir, kubeconfigPath, apiServerUrl, caPem: ca.certPem, serviceAccountIssuer, podCidr: podCidr.cidr, pids: [] },
       options,
+      podCidr,
     );
     const spawn = (name: string, command: string, args: string[]): ManagedProcess => {
       const proc = new ManagedProcess({ name, command, args, logFile: join(logs, `${name}.log`) });
@@ -210,14 +216,14 @@ export class ControlPlane {
         `--kubeconfig=${kubeconfigPath}`,
         '--manage-all-nodes=false',
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-        `--cidr=${POD_CIDR}`,
-        '--node-ip=198.18.255.254',
+        `--cidr=${podCidr.cidr}`,
+        `--node-ip=${podCidr.nodeIP}`,
         '--node-lease-duration-seconds=40',
         `--server-address=127.0.0.1:${await freePort()}`,
       ]);
 
       const config = plane.kubeConfig();
-      await createFakeNode(config.makeApiClient(k8s.CoreV1Api));
+      await createFakeNode(config.makeApiClient(k8s.CoreV1Api), podCidr.cidr);
       await waitFor(
         'the fake node to be Ready and the default ServiceAccount to exist',
         async () => (await nodeReady(config)) && (await defaultServiceAccountExists(config)),
@@ -250,6 +256,7 @@ export class ControlPlane {
       pruneOldest(logsRoot, 'control-plane-', 5);
     }
     if (!this.options.keepDir) rmSync(this.info.dir, { recursive: true, force: true });
+    this.podCidrLease.release();
     return keptLogs;
   }
 
@@ -291,7 +298,7 @@ function apiReady(server: string, caPem: string, client: KeyPairPem): Promise<bo
   }).finally(() => agent.destroy()) as Promise<boolean>;
 }
 
-async function createFakeNode(core: k8s.CoreV1Api): Promise<void> {
+async function createFakeNode(core: k8s.CoreV1Api, podCidr: string): Promise<void> {
   await core.createNode({
     body: {
       metadata: {
@@ -304,7 +311,7 @@ async function createFakeNode(core: k8s.CoreV1Api): Promise<void> {
           type: 'kwok',
         },
       },
-      spec: { podCIDR: POD_CIDR, podCIDRs: [POD_CIDR] },
+      spec: { podCIDR: podCidr, podCIDRs: [podCidr] },
     },
   });
 }

@@ -5,7 +5,7 @@ import * as k8s from '@kubernetes/client-node';
 
 export { binaryPath, pinnedVersions, prometheusPath, repoRoot } from './binaries.js';
 export { waitFor } from './managed-process.js';
-export { POD_ADDRESS_MAPPING, POD_CIDR, FAKE_NODE_NAME } from './control-plane.js';
+export { POD_ADDRESS_MAPPING, FAKE_NODE_NAME } from './control-plane.js';
 
 export function kubeconfigPath(): string {
   const path = process.env.SLUICE_TEST_KUBECONFIG;

@@ -3,7 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { mapAddress, parseAddressMapping } from '../../../operator/address-map.js';
-import { binaryPath, deleteNamespace, pinnedVersions, kubeConfig, newNamespace, POD_ADDRESS_MAPPING, waitFor } from '../../harness/index.js';
+import { binaryPath, deleteNamespace, FAKE_NODE_NAME, pinnedVersions, kubeConfig, newNamespace, POD_ADDRESS_MAPPING, waitFor } from '../../harness/index.js';
+import { claimPodCidr } from '../../harness/pod-cidr.js';
 
 const config = kubeConfig();
 const core = config.makeApiClient(k8s.CoreV1Api);
@@ -46,9 +47,24 @@ describe('local control plane', () => {
     );
     const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=web' });
     expect(pods.items).toHaveLength(3);
+    // Pods get addresses from this run's own block, so concurrent runs never share them.
+    const node = await core.readNode({ name: FAKE_NODE_NAME });
+    const block = node.spec?.podCIDR ?? '';
+    expect(block).toMatch(/^198\.18\.\d+\.0\/20$/);
+    const blockStart = Number(block.split('.')[2]);
     for (const pod of pods.items) {
       expect(pod.status?.phase).toBe('Running');
       expect(pod.status?.podIP).toMatch(/^198\.18\./);
+      const third = Number(pod.status?.podIP?.split('.')[2]);
+      expect(third).toBeGreaterThanOrEqual(blockStart);
+      expect(third).toBeLessThan(blockStart + 16);
+    }
+    // Another claim while this run holds its block gets a different one.
+    const other = claimPodCidr();
+    try {
+      expect(other.cidr).not.toBe(block);
+    } finally {
+      other.release();
     }
     const replicaSets = await apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=web' });
     expect(replicaSets.items).toHaveLength(1);
