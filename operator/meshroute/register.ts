@@ -15,6 +15,7 @@ export function registerMeshRouteController(context: OperatorContext): void {
             image: options.waypointImage,
             replicas: options.waypointReplicas,
             configServerUrl: options.waypointConfigServerUrl,
+            ...(options.waypointConfigServerName ? { configServerName: options.waypointConfigServerName } : {}),
             ...(options.waypointCaConfigMap ? { configServerCaConfigMap: options.waypointCaConfigMap } : {}),
           },
         }

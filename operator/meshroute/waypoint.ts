@@ -23,6 +23,11 @@ export interface WaypointSettings {
   replicas: number;
   /** URL of the operator's config server as seen from the namespace. */
   configServerUrl: string;
+  /**
+   * DNS name the config server's certificate is checked against, when the URL reaches it by
+   * another name or by address (https only).
+   */
+  configServerName?: string;
   /** Name of a ConfigMap in the namespace holding `ca.crt` for the config server; absent: plain HTTP. */
   configServerCaConfigMap?: string;
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -63,6 +68,7 @@ export function waypointProxyArgs(settings: WaypointSettings): string[] {
     `--log-level=${settings.logLevel ?? 'info'}`,
   ];
   if (settings.configServerCaConfigMap) args.push(`--control-plane-ca-file=${CA_DIR}/ca.crt`);
+  if (settings.configServerName) args.push(`--control-plane-server-name=${settings.configServerName}`);
   return args;
 }
 

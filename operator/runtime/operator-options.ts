@@ -34,6 +34,8 @@ export interface OperatorOptions {
   waypointReplicas: number;
   /** URL of the config server as proxies in other namespaces reach it. */
   waypointConfigServerUrl: string;
+  /** Name waypoints verify the config server's certificate against, when the URL's host differs. */
+  waypointConfigServerName?: string;
   /** ConfigMap (copied into each namespace) with the CA of the config server's certificate. */
   waypointCaConfigMap?: string;
   /** Prometheus that MetricTemplates of type prometheus use when they name no address. */
@@ -73,6 +75,11 @@ const FLAGS: Record<string, FlagSpec> = {
   'waypoint-image': { env: 'SLUICE_WAYPOINT_IMAGE', kind: 'string', help: 'proxy image of the waypoints (default: run no waypoints)' },
   'waypoint-replicas': { env: 'SLUICE_WAYPOINT_REPLICAS', kind: 'string', help: 'proxies per waypoint (default 2)' },
   'waypoint-config-server-url': { env: 'SLUICE_WAYPOINT_CONFIG_SERVER_URL', kind: 'string', help: 'config server URL as waypoints reach it (default https://sluice-operator.sluice-system.svc:15012)' },
+  'waypoint-config-server-name': {
+    env: 'SLUICE_WAYPOINT_CONFIG_SERVER_NAME',
+    kind: 'string',
+    help: "DNS name waypoints verify the config server's certificate against (default: the URL's host; https only)",
+  },
   'waypoint-ca-configmap': { env: 'SLUICE_WAYPOINT_CA_CONFIGMAP', kind: 'string', help: 'ConfigMap with ca.crt of the config server certificate' },
   'prometheus-address': { env: 'SLUICE_PROMETHEUS_ADDRESS', kind: 'string', help: 'Prometheus for MetricTemplates that name no address' },
 };
@@ -99,6 +106,26 @@ export interface Environment {
   podNamespace?: string;
   pid: number;
   hostname: string;
+}
+
+// RFC 1123 subdomain: what a certificate's DNS name can be, and what sluice-proxy accepts.
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/;
+
+/** What every waypoint would refuse at start is refused here, once, naming the flag. */
+function validateWaypointConfigServer(options: OperatorOptions): void {
+  let url: URL;
+  try {
+    url = new URL(options.waypointConfigServerUrl);
+  } catch {
+    throw new UsageError(`--waypoint-config-server-url: ${JSON.stringify(options.waypointConfigServerUrl)} is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new UsageError(`--waypoint-config-server-url: the scheme must be https or http, got ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
+  }
+  const name = options.waypointConfigServerName;
+  if (name === undefined) return;
+  if (!DNS_NAME.test(name)) throw new UsageError(`--waypoint-config-server-name: ${JSON.stringify(name)} is not a DNS name`);
+  if (url.protocol !== 'https:') throw new UsageError('--waypoint-config-server-name needs an https --waypoint-config-server-url: plain HTTP verifies no certificate');
 }
 
 export function parseOperatorOptions(argv: readonly string[], environment: Environment): OperatorOptions {
@@ -185,6 +212,7 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     waypointImage: raw('waypoint-image'),
     waypointReplicas: count('waypoint-replicas', 2),
     waypointConfigServerUrl: str('waypoint-config-server-url', 'https://sluice-operator.sluice-system.svc:15012'),
+    waypointConfigServerName: raw('waypoint-config-server-name'),
     waypointCaConfigMap: raw('waypoint-ca-configmap'),
     prometheusAddress: raw('prometheus-address'),
   };
@@ -195,6 +223,7 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
       throw new UsageError(`--endpoint-address-map: ${(err as Error).message}`);
     }
   }
+  validateWaypointConfigServer(options);
   if (!options.insecurePlaintext && (!options.tlsCertFile || !options.tlsKeyFile)) {
     throw new UsageError('the config server needs --tls-cert-file and --tls-key-file (or --insecure-plaintext for local use)');
   }

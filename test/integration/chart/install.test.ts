@@ -2,8 +2,10 @@
 // Deployment to Available (kwok runs its pods), the ServiceAccount may do what the operator
 // does and nothing more (SubjectAccessReviews, both ways), a real sluice-operator process
 // with that ServiceAccount's token, the chart's flags and the chart's certificate does its
-// job without a single permission error, helm upgrade changes what it should and keeps
-// the certificate, and helm uninstall removes everything but the CRDs.
+// job without a single permission error, the waypoints it creates run real proxies that
+// verify the chart's certificate and bring a MeshRoute to Programmed and a Canary to
+// Initialized, helm upgrade changes what it should and keeps the certificate, and helm
+// uninstall removes everything but the CRDs.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
@@ -16,6 +18,7 @@ import { freePort } from '../../harness/control-plane.js';
 import { deleteNamespace, kubeConfig, newNamespace, repoRoot, waitFor } from '../../harness/index.js';
 import { ManagedProcess } from '../../harness/managed-process.js';
 import { CHART_DIR, Helm, tempDir } from './support.js';
+import { WaypointPods } from './waypoint-pods.js';
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -228,7 +231,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     }
   });
 
-  it('runs a real operator with that ServiceAccount, the chart flags and the chart certificate without a permission error', async () => {
+  it('runs a real operator with that ServiceAccount, the chart flags and the chart certificate, and real waypoint proxies that verify it, without a permission error', async () => {
     const deployment = await apps.readNamespacedDeployment({ name: OPERATOR, namespace: ns });
     const chartArgs = deployment.spec?.template.spec?.containers[0]?.args ?? [];
     const tls = await secretData(`${OPERATOR}-tls`);
@@ -266,9 +269,21 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         `--tls-cert-file=${join(work.dir, 'tls.crt')}`,
         `--tls-key-file=${join(work.dir, 'tls.key')}`,
         `--identity=${identity}`,
+        // The waypoints reach this process by address (there is no cluster DNS or kube-proxy
+        // here); the chart's --waypoint-config-server-name makes them verify the certificate
+        // against the Service's name all the same.
+        `--waypoint-config-server-url=https://127.0.0.1:${configPort}`,
       ],
       logFile: join(work.dir, 'operator.log'),
     });
+    const waypointPods = new WaypointPods({
+      core,
+      namespace: appNs,
+      labelSelector: Object.entries(WAYPOINT_SELECTOR).map(([k, v]) => `${k}=${v}`).join(','),
+      dir: work.dir,
+    });
+    waypointPods.start();
+    const proxyLogs = (): string => waypointPods.pods.map((p) => `${p}:\n${waypointPods.processOf(p)?.tail(5) ?? ''}`).join('\n') + `\nwaiting: ${JSON.stringify([...waypointPods.waiting])}`;
     try {
       await waitFor(
         'the operator to hold the chart\'s Lease',
@@ -331,9 +346,36 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       const proxy = waypoint.spec?.template.spec?.containers[0];
       expect(proxy?.image).toBe('ghcr.io/sluice-dev/sluice:0.1.0');
       expect(proxy?.command).toEqual(['sluice-proxy']);
-      expect(proxy?.args).toEqual(expect.arrayContaining([`--control-plane-url=https://${OPERATOR}.${ns}.svc:15012`, '--control-plane-ca-file=/etc/sluice/ca/ca.crt']));
+      expect(proxy?.args).toEqual(
+        expect.arrayContaining([
+          `--control-plane-url=https://127.0.0.1:${configPort}`,
+          `--control-plane-server-name=${OPERATOR}.${ns}.svc`,
+          '--control-plane-ca-file=/etc/sluice/ca/ca.crt',
+        ]),
+      );
       expect(waypoint.spec?.template.spec?.volumes?.find((v) => v.configMap)?.configMap?.name).toBe('sluice-config-server-ca');
       expect(await exists(() => core.readNamespacedServiceAccount({ name: WAYPOINT_NAME, namespace: appNs }))).toBe(true);
+
+      // Both waypoint pods' proxies connect over TLS, verifying the chart's certificate by the
+      // Service's name, and apply the route: Programmed, 2/2.
+      const programmedAt = Date.now();
+      await waitFor(
+        'the MeshRoute to be Programmed by both waypoint proxies',
+        async () => {
+          const route = (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: appNs, plural: 'meshroutes', name: 'web' })) as {
+            status?: { conditions?: { type: string; status: string }[]; proxies?: { desired: number; applied: number } };
+          };
+          return route.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') === true && route.status.proxies?.applied === 2;
+        },
+        { timeoutMs: 30_000, describe: () => `${operator.tail(20)}\n${proxyLogs()}` },
+      );
+      timings.meshRouteProgrammed = Date.now() - programmedAt;
+      expect(waypointPods.pods).toHaveLength(2);
+      for (const pod of waypointPods.pods) {
+        const log = readFileSync(waypointPods.logOf(pod), 'utf8');
+        expect(log).toContain(`"serverName":"${OPERATOR}.${ns}.svc"`);
+        expect(log).toContain('connected to the control plane');
+      }
       await waitFor(
         'an Event about the takeover',
         async () => (await core.listNamespacedEvent({ namespace: appNs })).items.some((e) => e.reason === 'ServiceTakenOver' && e.involvedObject.name === 'web'),
@@ -378,20 +420,26 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
             targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' },
             service: { port: 8080 },
             analysis: { interval: '1m', threshold: 5, maxWeight: 50, stepWeight: 10, metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 } }] },
-            // No waypoint proxy runs here to acknowledge a hand-back route: finalize at once.
             revertOnDeletion: false,
           },
         },
       });
+      const initializedAt = Date.now();
+      // Initialized needs the primary ready and every waypoint proxy routing to it: the new
+      // waypoint's proxies verify the chart's certificate as well.
       await waitFor(
-        'the Canary controller to create shop-primary and report a phase',
+        'the Canary to be Initialized and Ready',
         async () => {
-          const canary = (await custom.getNamespacedCustomObject({ ...canaryApi, name: 'shop' })) as { status?: { phase?: string } };
-          const primary = await exists(() => apps.readNamespacedDeployment({ name: 'shop-primary', namespace: appNs }));
-          return primary && canary.status?.phase !== undefined;
+          const canary = (await custom.getNamespacedCustomObject({ ...canaryApi, name: 'shop' })) as {
+            status?: { phase?: string; conditions?: { type: string; status: string }[] };
+          };
+          return canary.status?.phase === 'Initialized' && canary.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
         },
-        { timeoutMs: 30_000, describe: () => operator.tail(30) },
+        { timeoutMs: 60_000, describe: () => `${operator.tail(30)}\n${proxyLogs()}` },
       );
+      timings.canaryInitialized = Date.now() - initializedAt;
+      expect(await exists(() => apps.readNamespacedDeployment({ name: 'shop-primary', namespace: appNs }))).toBe(true);
+      expect(waypointPods.pods).toHaveLength(2);
       await waitFor(
         'the Canary controller to apply the -primary and -canary Services and its MeshRoute',
         async () =>
@@ -414,6 +462,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         { timeoutMs: 60_000, describe: () => operator.tail(30) },
       );
     } finally {
+      await waypointPods.stop();
       await operator.stop();
     }
     const log = readFileSync(join(work.dir, 'operator.log'), 'utf8');

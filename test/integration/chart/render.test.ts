@@ -43,6 +43,7 @@ const cases: Case[] = [
           '--waypoint-image=ghcr.io/sluice-dev/sluice:0.1.0',
           '--waypoint-replicas=2',
           `--waypoint-config-server-url=https://sluice-operator.${ns.release}.svc:15012`,
+          `--waypoint-config-server-name=sluice-operator.${ns.release}.svc`,
           '--waypoint-ca-configmap=sluice-config-server-ca',
           '--tls-cert-file=/etc/sluice/tls/tls.crt',
         ]),
@@ -90,7 +91,7 @@ const cases: Case[] = [
       const { args } = containerOf(objects);
       expect(args).toContain('--insecure-plaintext');
       expect(args).toContain(`--waypoint-config-server-url=http://sluice-operator.${ns.release}.svc:15012`);
-      expect(args.some((a) => a.startsWith('--waypoint-ca-configmap') || a.startsWith('--tls-'))).toBe(false);
+      expect(args.some((a) => a.startsWith('--waypoint-ca-configmap') || a.startsWith('--waypoint-config-server-name') || a.startsWith('--tls-'))).toBe(false);
       expect(objects.some((o) => o.kind === 'Secret' || o.kind === 'ConfigMap')).toBe(false);
     },
   },
@@ -115,6 +116,15 @@ const cases: Case[] = [
       const { args } = containerOf(objects);
       expect(args).toEqual(expect.arrayContaining(['--waypoint-image=registry.example/sluice-proxy:1.2.3', '--waypoint-replicas=3']));
       expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace).sort()).toEqual([ns.release, ns.other].sort());
+    },
+  },
+  {
+    name: 'waypoints reach the config server by address and verify it by name',
+    values: () => ['--set', 'waypoint.configServerUrl=https://10.96.0.12:15012', '--set', 'waypoint.configServerName=sluice.example.internal'],
+    check: (objects) => {
+      expect(containerOf(objects).args).toEqual(
+        expect.arrayContaining(['--waypoint-config-server-url=https://10.96.0.12:15012', '--waypoint-config-server-name=sluice.example.internal']),
+      );
     },
   },
   {
@@ -313,6 +323,19 @@ describe('the Helm chart renders what the API server accepts', () => {
       ['--set', 'configServer.tls.mode=existingSecret', '--set', 'configServer.tls.existingSecret=my-tls'],
       'configServer.tls.caCert is empty: waypoints need the PEM CA certificate',
     ],
+    ['a config server URL without a scheme', ['--set', 'waypoint.configServerUrl=sluice-operator:15012'], "at '/waypoint/configServerUrl': 'sluice-operator:15012' does not match pattern"],
+    ['a config server name that is no DNS name', ['--set', 'waypoint.configServerName=Sluice_Operator'], "at '/waypoint/configServerName'"],
+    [
+      'a config server name without TLS',
+      ['--set', 'configServer.tls.mode=none', '--set', 'waypoint.configServerName=op.sluice.svc'],
+      'waypoint.configServerName is "op.sluice.svc" but configServer.tls.mode is none',
+    ],
+    [
+      'an https config server URL without TLS',
+      ['--set', 'configServer.tls.mode=none', '--set', 'waypoint.configServerUrl=https://op.sluice.svc:15012'],
+      'the config server serves plain HTTP, use http://',
+    ],
+    ['an http config server URL with TLS', ['--set', 'waypoint.configServerUrl=http://10.96.0.12:15012'], 'the config server serves TLS (configServer.tls.mode generated): use https://'],
     ['a watch namespace in cluster scope', ['--set', 'rbac.watchNamespace=apps'], 'a watch namespace only applies with rbac.scope=namespace'],
     ['a PodMonitor without its CRD', ['--set', 'metrics.podMonitor.enabled=true'], 'install the Prometheus Operator CRDs first'],
   ];

@@ -63,4 +63,19 @@ describe('operator options', () => {
     expect(usage()).toContain('--leader-elect / --no-leader-elect');
     expect(usage()).toContain('[$SLUICE_TLS_CERT_FILE]');
   });
+
+  it('takes the name waypoints verify the config server by, and refuses one that cannot work', () => {
+    const ok = ['--insecure-plaintext'];
+    const o = parseOperatorOptions([...ok, '--waypoint-config-server-url=https://10.96.0.12:15012', '--waypoint-config-server-name=sluice-operator.sluice-system.svc'], environment());
+    expect(o.waypointConfigServerUrl).toBe('https://10.96.0.12:15012');
+    expect(o.waypointConfigServerName).toBe('sluice-operator.sluice-system.svc');
+    expect(parseOperatorOptions(ok, environment({ SLUICE_WAYPOINT_CONFIG_SERVER_NAME: 'op.ns.svc' })).waypointConfigServerName).toBe('op.ns.svc');
+    expect(parseOperatorOptions(ok, environment()).waypointConfigServerName).toBeUndefined();
+    expect(() => parseOperatorOptions([...ok, '--waypoint-config-server-name=Op_Server'], environment())).toThrow('--waypoint-config-server-name: "Op_Server" is not a DNS name');
+    expect(() => parseOperatorOptions([...ok, '--waypoint-config-server-url=http://op:15012', '--waypoint-config-server-name=op.ns.svc'], environment())).toThrow(
+      '--waypoint-config-server-name needs an https --waypoint-config-server-url',
+    );
+    expect(() => parseOperatorOptions([...ok, '--waypoint-config-server-url=op:15012'], environment())).toThrow('--waypoint-config-server-url: the scheme must be https or http, got "op"');
+    expect(() => parseOperatorOptions([...ok, '--waypoint-config-server-url=no url'], environment())).toThrow('--waypoint-config-server-url: "no url" is not a URL');
+  });
 });
