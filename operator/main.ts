@@ -11,6 +11,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigServer, type TlsMaterial } from './config-server/config-server.js';
 import { TokenReviewAuthenticator } from './config-server/token-authenticator.js';
 import { controllers } from './controllers.js';
+import { CaBundleError } from './meshroute/waypoint-ca.js';
 import { AdminServer } from './runtime/admin-server.js';
 import { describeError } from './runtime/kube-errors.js';
 import { Manager } from './runtime/manager.js';
@@ -55,7 +56,7 @@ function watchCertificate(options: OperatorOptions, server: ConfigServer, log: L
     } catch (err) {
       log.error({ reason: describeError(err) }, 'cannot reload the config server certificate');
     }
-  }, 30_000);
+  }, options.filePollIntervalMs);
   timer.unref();
   return timer;
 }
@@ -109,7 +110,16 @@ async function main(): Promise<void> {
     onStartedLeading: () => configServer.setServing(true),
     onStoppedLeading: () => configServer.setServing(false),
   });
-  for (const register of controllers) register({ manager, configServer, kubeConfig, registry, log, options });
+  try {
+    for (const register of controllers) register({ manager, configServer, kubeConfig, registry, log, options });
+  } catch (err) {
+    // A configured file that cannot be used is a configuration error, like a bad flag.
+    if (err instanceof CaBundleError) {
+      process.stderr.write(`sluice-operator: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
 
   const admin = new AdminServer({ host: options.adminHost, port: options.adminPort, registry, log });
   admin.addReadinessCheck('informers', () => manager.readiness());

@@ -102,19 +102,14 @@ app.kubernetes.io/component: operator
 {{- default (printf "%s.%s.svc" (include "sluice.operatorName" .) .Release.Namespace) .Values.waypoint.configServerName -}}
 {{- end -}}
 
-{{/*
-Namespaces that get the CA ConfigMap: the release namespace, the watched namespace in
-namespace scope, and waypoint.namespaces; deduplicated and sorted so renders are stable.
-*/}}
-{{- define "sluice.caNamespaces" -}}
-{{- $namespaces := list .Release.Namespace -}}
-{{- with (include "sluice.watchNamespace" .) -}}
-{{- $namespaces = append $namespaces . -}}
+{{/* The ConfigMap in the release namespace the operator reads the CA from (and copies into waypoint namespaces). */}}
+{{- define "sluice.caSourceName" -}}
+{{- printf "%s-ca" (include "sluice.operatorName" .) -}}
 {{- end -}}
-{{- range .Values.waypoint.namespaces -}}
-{{- $namespaces = append $namespaces . -}}
-{{- end -}}
-{{- $namespaces | uniq | sortAlpha | join "," -}}
+
+{{/* The operator manages the waypoints' CA ConfigMaps: waypoints on, and a certificate to trust. */}}
+{{- define "sluice.managesWaypointCa" -}}
+{{- if and .Values.waypoint.enabled (ne .Values.configServer.tls.mode "none") -}}true{{- end -}}
 {{- end -}}
 
 {{/* Checks across values that a JSON schema cannot express clearly. */}}

@@ -2,6 +2,7 @@
 import { parseAddressMapping } from '../address-map.js';
 import type { OperatorContext } from '../controllers.js';
 import { MeshRouteController } from './meshroute-controller.js';
+import { CaBundleFile } from './waypoint-ca.js';
 
 export function registerMeshRouteController(context: OperatorContext): void {
   const { options } = context;
@@ -9,6 +10,7 @@ export function registerMeshRouteController(context: OperatorContext): void {
     manager: context.manager,
     configServer: context.configServer,
     addressMappings: options.endpointAddressMap.map(parseAddressMapping),
+    ...(options.waypointImage && options.waypointCaFile ? { caBundle: new CaBundleFile(options.waypointCaFile, context.log, options.filePollIntervalMs) } : {}),
     ...(options.waypointImage
       ? {
           waypoint: {

@@ -36,10 +36,17 @@ export interface OperatorOptions {
   waypointConfigServerUrl: string;
   /** Name waypoints verify the config server's certificate against, when the URL's host differs. */
   waypointConfigServerName?: string;
-  /** ConfigMap (copied into each namespace) with the CA of the config server's certificate. */
+  /** ConfigMap with `ca.crt`, the CA of the config server's certificate, that waypoint pods mount. */
   waypointCaConfigMap?: string;
+  /**
+   * PEM CA bundle the operator applies as that ConfigMap into each namespace where it runs a
+   * waypoint; absent: the ConfigMap is expected to be there already.
+   */
+  waypointCaFile?: string;
   /** Prometheus that MetricTemplates of type prometheus use when they name no address. */
   prometheusAddress?: string;
+  /** How often mounted files (serving certificate, waypoint CA bundle) are checked for changes. */
+  filePollIntervalMs: number;
 }
 
 export class UsageError extends Error {}
@@ -80,8 +87,18 @@ const FLAGS: Record<string, FlagSpec> = {
     kind: 'string',
     help: "DNS name waypoints verify the config server's certificate against (default: the URL's host; https only)",
   },
-  'waypoint-ca-configmap': { env: 'SLUICE_WAYPOINT_CA_CONFIGMAP', kind: 'string', help: 'ConfigMap with ca.crt of the config server certificate' },
+  'waypoint-ca-configmap': { env: 'SLUICE_WAYPOINT_CA_CONFIGMAP', kind: 'string', help: 'ConfigMap with ca.crt of the config server certificate, mounted by waypoints' },
+  'waypoint-ca-file': {
+    env: 'SLUICE_WAYPOINT_CA_FILE',
+    kind: 'string',
+    help: 'PEM CA bundle the operator applies as --waypoint-ca-configmap into every waypoint namespace (default: the ConfigMap is provided by others)',
+  },
   'prometheus-address': { env: 'SLUICE_PROMETHEUS_ADDRESS', kind: 'string', help: 'Prometheus for MetricTemplates that name no address' },
+  'file-poll-interval': {
+    env: 'SLUICE_FILE_POLL_INTERVAL',
+    kind: 'duration',
+    help: 'how often the serving certificate and the waypoint CA bundle files are checked for changes (default 30s)',
+  },
 };
 
 export function usage(): string {
@@ -121,6 +138,12 @@ function validateWaypointConfigServer(options: OperatorOptions): void {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UsageError(`--waypoint-config-server-url: the scheme must be https or http, got ${JSON.stringify(url.protocol.replace(/:$/, ''))}`);
+  }
+  if (options.waypointCaFile !== undefined && options.waypointCaConfigMap === undefined) {
+    throw new UsageError('--waypoint-ca-file needs --waypoint-ca-configmap: the name of the ConfigMap to put the bundle in');
+  }
+  if (options.waypointCaConfigMap !== undefined && !DNS_NAME.test(options.waypointCaConfigMap)) {
+    throw new UsageError(`--waypoint-ca-configmap: ${JSON.stringify(options.waypointCaConfigMap)} is not a valid ConfigMap name`);
   }
   const name = options.waypointConfigServerName;
   if (name === undefined) return;
@@ -214,7 +237,9 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     waypointConfigServerUrl: str('waypoint-config-server-url', 'https://sluice-operator.sluice-system.svc:15012'),
     waypointConfigServerName: raw('waypoint-config-server-name'),
     waypointCaConfigMap: raw('waypoint-ca-configmap'),
+    waypointCaFile: raw('waypoint-ca-file'),
     prometheusAddress: raw('prometheus-address'),
+    filePollIntervalMs: duration('file-poll-interval', 30_000),
   };
   for (const mapping of options.endpointAddressMap) {
     try {
@@ -224,6 +249,7 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     }
   }
   validateWaypointConfigServer(options);
+  if (options.filePollIntervalMs < 100) throw new UsageError(`--file-poll-interval: at least 100ms, got ${options.filePollIntervalMs}ms`);
   if (!options.insecurePlaintext && (!options.tlsCertFile || !options.tlsKeyFile)) {
     throw new UsageError('the config server needs --tls-cert-file and --tls-key-file (or --insecure-plaintext for local use)');
   }

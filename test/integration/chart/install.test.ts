@@ -126,8 +126,8 @@ afterAll(async () => {
 });
 
 describe('helm install, upgrade and uninstall on a real API server', () => {
-  it('installs: the operator Deployment becomes Available with its Service, PDB, certificate and CA ConfigMaps', async () => {
-    const result = await helm.ok(['install', RELEASE, CHART_DIR, '--namespace', ns, '--set', `waypoint.namespaces={${appNs}}`, '--wait', '--timeout', '120s']);
+  it('installs: the operator Deployment becomes Available with its Service, PDB, certificate and CA source', async () => {
+    const result = await helm.ok(['install', RELEASE, CHART_DIR, '--namespace', ns, '--wait', '--timeout', '120s']);
     timings.install = result.ms;
     expect(result.stdout).toContain('STATUS: deployed');
     expect(result.stdout).toContain(`kubectl -n ${ns} rollout status deployment/${OPERATOR}`);
@@ -149,10 +149,10 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     expect(cert.subjectAltName).toContain(`DNS:${OPERATOR}.${ns}.svc`);
     expect(cert.checkIssued(ca)).toBe(true);
     expect(cert.verify(ca.publicKey)).toBe(true);
-    for (const namespace of [ns, appNs]) {
-      const configMap = await core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace });
-      expect(configMap.data?.['ca.crt']?.trim()).toBe(tls['ca.crt']?.trim());
-    }
+    // The operator's source of the CA; the waypoints' copies are the operator's to apply.
+    const source = await core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns });
+    expect(source.data?.['ca.crt']?.trim()).toBe(tls['ca.crt']?.trim());
+    for (const namespace of [ns, appNs]) expect(await exists(() => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace }))).toBe(false);
   });
 
   it('grants the operator what it calls, and refuses what it does not', async () => {
@@ -174,6 +174,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'list', resource: 'metrictemplates', group: 'sluice.dev' },
       { verb: 'watch', resource: 'alertproviders', group: 'sluice.dev' },
       { verb: 'list', resource: 'configmaps' },
+      ...['create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'configmaps', namespace: appNs, name: 'sluice-config-server-ca' })),
       { verb: 'watch', resource: 'secrets', namespace: appNs },
       { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
       { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: ns },
@@ -205,6 +206,11 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'delete', resource: 'secrets', namespace: appNs },
       { verb: 'create', resource: 'configmaps', namespace: appNs },
       { verb: 'patch', resource: 'configmaps', namespace: appNs },
+      { verb: 'create', resource: 'configmaps', namespace: appNs, name: 'app-settings' },
+      { verb: 'patch', resource: 'configmaps', namespace: appNs, name: 'kube-root-ca.crt' },
+      { verb: 'delete', resource: 'configmaps', namespace: appNs, name: 'app-settings' },
+      { verb: 'update', resource: 'configmaps', namespace: appNs, name: 'sluice-config-server-ca' },
+      { verb: 'delete', resource: 'configmaps', namespace: ns, name: `${OPERATOR}-ca` },
       { verb: 'create', resource: 'canaries', group: 'sluice.dev', namespace: appNs },
       { verb: 'update', resource: 'canaries', group: 'sluice.dev', namespace: appNs },
       { verb: 'delete', resource: 'canaries', group: 'sluice.dev', namespace: appNs },
@@ -253,7 +259,10 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { mode: 0o600 },
     );
     const configPort = await freePort();
-    const local = (arg: string): boolean => /^--(admin-port|config-port|tls-cert-file|tls-key-file)=/.test(arg);
+    const local = (arg: string): boolean => /^--(admin-port|config-port|tls-cert-file|tls-key-file|waypoint-ca-file)=/.test(arg);
+    // The chart mounts its CA ConfigMap for the operator; here it is a local copy.
+    const caSource = await core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns });
+    writeFileSync(join(work.dir, 'config-server-ca.crt'), caSource.data?.['ca.crt'] ?? '');
     const identity = 'chart-test-operator';
     const operator = new ManagedProcess({
       name: 'operator',
@@ -268,6 +277,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         `--config-port=${configPort}`,
         `--tls-cert-file=${join(work.dir, 'tls.crt')}`,
         `--tls-key-file=${join(work.dir, 'tls.key')}`,
+        `--waypoint-ca-file=${join(work.dir, 'config-server-ca.crt')}`,
         `--identity=${identity}`,
         // The waypoints reach this process by address (there is no cluster DNS or kube-proxy
         // here); the chart's --waypoint-config-server-name makes them verify the certificate
@@ -355,6 +365,10 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       );
       expect(waypoint.spec?.template.spec?.volumes?.find((v) => v.configMap)?.configMap?.name).toBe('sluice-config-server-ca');
       expect(await exists(() => core.readNamespacedServiceAccount({ name: WAYPOINT_NAME, namespace: appNs }))).toBe(true);
+      // The operator put the chart's CA where the waypoint mounts it, as its own (server-side apply).
+      const waypointCa = await core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: appNs });
+      expect(waypointCa.data?.['ca.crt']?.trim()).toBe(tls['ca.crt']?.trim());
+      expect(waypointCa.metadata?.managedFields?.map((f) => [f.manager, f.operation])).toEqual([['sluice-meshroute', 'Apply']]);
 
       // Both waypoint pods' proxies connect over TLS, verifying the chart's certificate by the
       // Service's name, and apply the route: Programmed, 2/2.
@@ -389,8 +403,9 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         async () => {
           const route = await exists(() => custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: appNs, plural: 'meshroutes', name: 'web' }));
           const waypointLeft = await exists(() => apps.readNamespacedDeployment({ name: WAYPOINT_NAME, namespace: appNs }));
+          const caLeft = await exists(() => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: appNs }));
           const apex = await core.readNamespacedService({ name: 'web', namespace: appNs });
-          return !route && !waypointLeft && sameSelector(apex.spec?.selector, labels);
+          return !route && !waypointLeft && !caLeft && sameSelector(apex.spec?.selector, labels);
         },
         { timeoutMs: 30_000, describe: () => operator.tail(30) },
       );
@@ -470,7 +485,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     expect(denials).toEqual([]);
   });
 
-  it('upgrades to changed values: more replicas, new flags, the same certificate, CA ConfigMaps where listed', async () => {
+  it('upgrades to changed values: more replicas, new flags, the same certificate and CA', async () => {
     const before = await secretData(`${OPERATOR}-tls`);
     const result = await helm.ok([
       'upgrade', RELEASE, CHART_DIR, '--namespace', ns,
@@ -484,8 +499,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     expect(deployment.status?.readyReplicas).toBe(3);
     expect(deployment.spec?.template.spec?.containers[0]?.args).toEqual(expect.arrayContaining(['--log-level=debug', '--waypoint-replicas=3']));
     expect(await secretData(`${OPERATOR}-tls`)).toEqual(before);
-    expect(await exists(() => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: appNs }))).toBe(false);
-    expect((await core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: ns })).data?.['ca.crt']?.trim()).toBe(before['ca.crt']?.trim());
+    expect((await core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns })).data?.['ca.crt']?.trim()).toBe(before['ca.crt']?.trim());
   });
 
   it('installs in namespace scope: full rights in the watched namespace, none elsewhere', async () => {
@@ -502,6 +516,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'create', resource: 'deployments', group: 'apps', namespace: scopedNs },
       { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
       { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: scopedNs, name: 'scoped-sluice-operator' },
+      { verb: 'create', resource: 'configmaps', namespace: scopedNs, name: 'sluice-config-server-ca' },
     ];
     const elsewhere: Access[] = [
       { verb: 'list', resource: 'services' },
@@ -510,6 +525,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'watch', resource: 'meshroutes', group: 'sluice.dev' },
       { verb: 'create', resource: 'deployments', group: 'apps', namespace: appNs },
       { verb: 'get', resource: 'secrets', namespace: appNs },
+      { verb: 'create', resource: 'configmaps', namespace: appNs, name: 'sluice-config-server-ca' },
     ];
     expect(await mismatches(user, here, true)).toEqual([]);
     expect(await mismatches(user, elsewhere, false)).toEqual([]);
@@ -526,7 +542,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     await check('Service', () => core.readNamespacedService({ name: OPERATOR, namespace: ns }));
     await check('ServiceAccount', () => core.readNamespacedServiceAccount({ name: OPERATOR, namespace: ns }));
     await check('Secret', () => core.readNamespacedSecret({ name: `${OPERATOR}-tls`, namespace: ns }));
-    await check('ConfigMap', () => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: ns }));
+    await check('ConfigMap', () => core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns }));
     await check('PodDisruptionBudget', () => policy.readNamespacedPodDisruptionBudget({ name: OPERATOR, namespace: ns }));
     await check('ClusterRole', () => rbac.readClusterRole({ name: `${OPERATOR}-${ns}` }));
     await check('ClusterRoleBinding', () => rbac.readClusterRoleBinding({ name: `${OPERATOR}-${ns}` }));

@@ -17,6 +17,23 @@ interface Case {
   check?: (objects: KubeObject[], namespaces: { release: string; other: string }) => void;
 }
 
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** The rules that let the operator write ConfigMaps. */
+function configMapWrites(objects: KubeObject[]): Rule[] {
+  return objects
+    .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .flatMap((o) => (o as unknown as { rules: Rule[] }).rules)
+    .filter((r) => r.resources.includes('configmaps') && r.verbs.some((v) => v !== 'list' && v !== 'watch'));
+}
+
+const CA_WRITES: Rule[] = [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['sluice-config-server-ca'], verbs: ['create', 'patch', 'delete'] }];
+
 function containerOf(objects: KubeObject[]): { args: string[]; image: string; env?: { name: string }[] } {
   const deployment = find(objects, 'Deployment') as unknown as {
     spec: { template: { spec: { containers: { args: string[]; image: string; env?: { name: string }[] }[] } } };
@@ -45,12 +62,17 @@ const cases: Case[] = [
           `--waypoint-config-server-url=https://sluice-operator.${ns.release}.svc:15012`,
           `--waypoint-config-server-name=sluice-operator.${ns.release}.svc`,
           '--waypoint-ca-configmap=sluice-config-server-ca',
+          '--waypoint-ca-file=/etc/sluice/config-server-ca/ca.crt',
           '--tls-cert-file=/etc/sluice/tls/tls.crt',
         ]),
       );
       expect(args.some((a) => a.startsWith('--namespace'))).toBe(false);
       expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(0);
       expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+      // One CA ConfigMap, the operator's source; the operator applies the waypoints' copies.
+      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`${ns.release}/sluice-operator-ca`]);
+      expect(JSON.stringify(find(objects, 'Deployment'))).toContain('"configMap":{"name":"sluice-operator-ca"}');
+      expect(configMapWrites(objects)).toEqual(CA_WRITES);
     },
   },
   {
@@ -70,8 +92,8 @@ const cases: Case[] = [
       expect(containerOf(objects).args).toContain(`--namespace=${ns.other}`);
       expect(find(objects, 'Role', 'sluice-operator').metadata.namespace).toBe(ns.other);
       expect(find(objects, 'Role', 'sluice-operator-leader-election').metadata.namespace).toBe(ns.release);
-      const caNamespaces = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace);
-      expect(caNamespaces.sort()).toEqual([ns.release, ns.other].sort());
+      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace)).toEqual([ns.release]);
+      expect((find(objects, 'Role', 'sluice-operator') as unknown as { rules: Rule[] }).rules).toEqual(expect.arrayContaining(CA_WRITES));
     },
   },
   {
@@ -93,6 +115,7 @@ const cases: Case[] = [
       expect(args).toContain(`--waypoint-config-server-url=http://sluice-operator.${ns.release}.svc:15012`);
       expect(args.some((a) => a.startsWith('--waypoint-ca-configmap') || a.startsWith('--waypoint-config-server-name') || a.startsWith('--tls-'))).toBe(false);
       expect(objects.some((o) => o.kind === 'Secret' || o.kind === 'ConfigMap')).toBe(false);
+      expect(configMapWrites(objects)).toEqual([]);
     },
   },
   {
@@ -102,20 +125,19 @@ const cases: Case[] = [
       const { args } = containerOf(objects);
       expect(args.some((a) => a.startsWith('--waypoint-') || a.startsWith('--proxy-service-accounts'))).toBe(false);
       expect(objects.some((o) => o.kind === 'ConfigMap')).toBe(false);
+      expect(configMapWrites(objects)).toEqual([]);
     },
   },
   {
-    name: 'waypoint settings and CA in more namespaces',
-    values: (ns) => [
-      '--set', `waypoint.namespaces={${ns.other}}`,
+    name: 'waypoint image and replicas',
+    values: () => [
       '--set', 'waypoint.image.repository=registry.example/sluice-proxy',
       '--set', 'waypoint.image.tag=1.2.3',
       '--set', 'waypoint.replicas=3',
     ],
-    check: (objects, ns) => {
+    check: (objects) => {
       const { args } = containerOf(objects);
       expect(args).toEqual(expect.arrayContaining(['--waypoint-image=registry.example/sluice-proxy:1.2.3', '--waypoint-replicas=3']));
-      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace).sort()).toEqual([ns.release, ns.other].sort());
     },
   },
   {
@@ -299,7 +321,9 @@ describe('the Helm chart renders what the API server accepts', () => {
     ['a misspelled key', ['--set', 'operator.replics=3'], "at '/operator': additional properties 'replics' not allowed"],
     ['an unknown RBAC scope', ['--set', 'rbac.scope=cluser'], "at '/rbac/scope': value must be one of 'cluster', 'namespace'"],
     ['an unknown TLS mode', ['--set', 'configServer.tls.mode=cert-manager'], "at '/configServer/tls/mode': value must be one of 'generated', 'existingSecret', 'none'"],
-    ['a namespace that is no DNS label', ['--set', 'waypoint.namespaces[0]=Team_A'], "at '/waypoint/namespaces/0': 'Team_A' does not match pattern"],
+    // Gone: the operator puts the CA into every waypoint namespace itself.
+    ['the removed waypoint.namespaces', ['--set', 'waypoint.namespaces={apps}'], "at '/waypoint': additional properties 'namespaces' not allowed"],
+    ['a CA ConfigMap name that is no object name', ['--set', 'configServer.tls.caConfigMapName=CA_Bundle'], "at '/configServer/tls/caConfigMapName': 'CA_Bundle' does not match pattern"],
     ['a duration without a unit', ['--set-string', 'operator.leaderElection.leaseDuration=14'], "at '/operator/leaderElection/leaseDuration': '14' does not match pattern"],
     ['a number where a duration goes', ['--set', 'operator.leaderElection.leaseDuration=14'], "at '/operator/leaderElection/leaseDuration': got number, want string"],
     ['a digest that is a tag', ['--set', 'image.digest=latest'], "at '/image/digest': 'latest' does not match pattern"],

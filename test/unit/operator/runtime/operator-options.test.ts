@@ -78,4 +78,19 @@ describe('operator options', () => {
     expect(() => parseOperatorOptions([...ok, '--waypoint-config-server-url=op:15012'], environment())).toThrow('--waypoint-config-server-url: the scheme must be https or http, got "op"');
     expect(() => parseOperatorOptions([...ok, '--waypoint-config-server-url=no url'], environment())).toThrow('--waypoint-config-server-url: "no url" is not a URL');
   });
+
+  it('applies the CA bundle only into a named ConfigMap', () => {
+    const ok = ['--insecure-plaintext'];
+    const o = parseOperatorOptions([...ok, '--waypoint-ca-configmap=sluice-config-server-ca', '--waypoint-ca-file=/etc/sluice/config-server-ca/ca.crt'], environment());
+    expect(o).toMatchObject({ waypointCaConfigMap: 'sluice-config-server-ca', waypointCaFile: '/etc/sluice/config-server-ca/ca.crt' });
+    expect(() => parseOperatorOptions([...ok, '--waypoint-ca-file=/ca.crt'], environment())).toThrow('--waypoint-ca-file needs --waypoint-ca-configmap');
+    expect(() => parseOperatorOptions([...ok, '--waypoint-ca-configmap=CA_Bundle'], environment())).toThrow('--waypoint-ca-configmap: "CA_Bundle" is not a valid ConfigMap name');
+  });
+
+  it('polls mounted files every 30s unless told otherwise, never more often than every 100ms', () => {
+    const ok = ['--insecure-plaintext'];
+    expect(parseOperatorOptions(ok, environment()).filePollIntervalMs).toBe(30_000);
+    expect(parseOperatorOptions([...ok, '--file-poll-interval=200ms'], environment()).filePollIntervalMs).toBe(200);
+    expect(() => parseOperatorOptions([...ok, '--file-poll-interval=10ms'], environment())).toThrow('--file-poll-interval: at least 100ms');
+  });
 });
