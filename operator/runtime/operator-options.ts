@@ -1,6 +1,15 @@
 // Command-line flags and environment variables of the `sluice-operator` executable. Flags win
 // over environment variables, which win over defaults. Pure: main.ts passes argv and env in.
 import { parseAddressMapping } from '../address-map.js';
+import {
+  checkPullSecretNames,
+  parseNodeSelector,
+  parseTolerations,
+  parseWaypointResources,
+  WaypointSettingError,
+  type WaypointResources,
+  type WaypointToleration,
+} from '../meshroute/waypoint-pod-settings.js';
 export interface OperatorOptions {
   /** Explicit kubeconfig; absent: in-cluster config, else the default loading rules. */
   kubeconfig?: string;
@@ -32,6 +41,13 @@ export interface OperatorOptions {
   /** Proxy image of the waypoints; absent: the operator runs no waypoints (proxies run elsewhere). */
   waypointImage?: string;
   waypointReplicas: number;
+  waypointImagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Secrets (in each waypoint namespace) for pulling the waypoint image. */
+  waypointImagePullSecrets: string[];
+  /** Absent: the builder's defaults (100m CPU and 64Mi requested, 256Mi memory limit). */
+  waypointResources?: WaypointResources;
+  waypointNodeSelector?: Record<string, string>;
+  waypointTolerations?: WaypointToleration[];
   /** URL of the config server as proxies in other namespaces reach it. */
   waypointConfigServerUrl: string;
   /** Name waypoints verify the config server's certificate against, when the URL's host differs. */
@@ -81,6 +97,15 @@ const FLAGS: Record<string, FlagSpec> = {
   'endpoint-address-map': { env: 'SLUICE_ENDPOINT_ADDRESS_MAP', kind: 'list', help: 'rewrite endpoint addresses FROM_CIDR=TO_CIDR (local simulation only)' },
   'waypoint-image': { env: 'SLUICE_WAYPOINT_IMAGE', kind: 'string', help: 'proxy image of the waypoints (default: run no waypoints)' },
   'waypoint-replicas': { env: 'SLUICE_WAYPOINT_REPLICAS', kind: 'string', help: 'proxies per waypoint (default 2)' },
+  'waypoint-image-pull-policy': { env: 'SLUICE_WAYPOINT_IMAGE_PULL_POLICY', kind: 'string', help: 'Always, IfNotPresent or Never (default IfNotPresent)' },
+  'waypoint-image-pull-secrets': { env: 'SLUICE_WAYPOINT_IMAGE_PULL_SECRETS', kind: 'list', help: 'Secrets for the waypoint image, comma-separated; they must exist in each waypoint namespace' },
+  'waypoint-resources': {
+    env: 'SLUICE_WAYPOINT_RESOURCES',
+    kind: 'string',
+    help: 'JSON requests/limits of the proxy container (default {"requests":{"cpu":"100m","memory":"64Mi"},"limits":{"memory":"256Mi"}})',
+  },
+  'waypoint-node-selector': { env: 'SLUICE_WAYPOINT_NODE_SELECTOR', kind: 'string', help: 'JSON node selector of waypoint pods, e.g. {"kubernetes.io/os":"linux"}' },
+  'waypoint-tolerations': { env: 'SLUICE_WAYPOINT_TOLERATIONS', kind: 'string', help: 'JSON list of tolerations of waypoint pods' },
   'waypoint-config-server-url': { env: 'SLUICE_WAYPOINT_CONFIG_SERVER_URL', kind: 'string', help: 'config server URL as waypoints reach it (default https://sluice-operator.sluice-system.svc:15012)' },
   'waypoint-config-server-name': {
     env: 'SLUICE_WAYPOINT_CONFIG_SERVER_NAME',
@@ -204,6 +229,23 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--${name}: expected a whole number from 1 to 100, got ${JSON.stringify(v)}`);
     return n;
   };
+  const pullPolicy = (value: string | undefined): OperatorOptions['waypointImagePullPolicy'] => {
+    if (value === undefined) return undefined;
+    if (value === 'Always' || value === 'IfNotPresent' || value === 'Never') return value;
+    throw new UsageError(`--waypoint-image-pull-policy: must be Always, IfNotPresent or Never, got ${JSON.stringify(value)}`);
+  };
+  const settingOf = <T>(parse: () => T): T => {
+    try {
+      return parse();
+    } catch (err) {
+      if (err instanceof WaypointSettingError) throw new UsageError(err.message);
+      throw err;
+    }
+  };
+  const optional = <T>(name: string, parse: (text: string, field: string) => T): T | undefined => {
+    const v = raw(name);
+    return v === undefined ? undefined : settingOf(() => parse(v, `--${name}`));
+  };
   const list = (name: string): string[] =>
     (raw(name) ?? '')
       .split(',')
@@ -234,6 +276,11 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     endpointAddressMap: list('endpoint-address-map'),
     waypointImage: raw('waypoint-image'),
     waypointReplicas: count('waypoint-replicas', 2),
+    waypointImagePullPolicy: pullPolicy(raw('waypoint-image-pull-policy')),
+    waypointImagePullSecrets: settingOf(() => checkPullSecretNames(list('waypoint-image-pull-secrets'))),
+    waypointResources: optional('waypoint-resources', parseWaypointResources),
+    waypointNodeSelector: optional('waypoint-node-selector', parseNodeSelector),
+    waypointTolerations: optional('waypoint-tolerations', parseTolerations),
     waypointConfigServerUrl: str('waypoint-config-server-url', 'https://sluice-operator.sluice-system.svc:15012'),
     waypointConfigServerName: raw('waypoint-config-server-name'),
     waypointCaConfigMap: raw('waypoint-ca-configmap'),

@@ -4,6 +4,8 @@
 // refused before anything reaches the cluster, by the schema or by the chart's own checks,
 // with a message that names the value.
 import { installCrds } from '../../../crds/install.js';
+import { waypointDeployment, waypointSettingsFromOptions } from '../../../operator/meshroute/waypoint.js';
+import { parseOperatorOptions } from '../../../operator/runtime/operator-options.js';
 import { deleteNamespace, kubeConfig, newNamespace } from '../../harness/index.js';
 import { CHART_DIR, find, Helm, RawApi, type KubeObject } from './support.js';
 
@@ -15,6 +17,16 @@ interface Case {
   name: string;
   values: (namespaces: { release: string; other: string }) => string[];
   check?: (objects: KubeObject[], namespaces: { release: string; other: string }) => void;
+  /** Objects the operator would create from the rendered flags; dry-run applied as well. */
+  derived?: (objects: KubeObject[], namespaces: { release: string; other: string }) => KubeObject[];
+}
+
+/** The waypoint Deployment the operator builds from the chart's flags, in namespace `namespace`. */
+function waypointFromChart(objects: KubeObject[], namespace: string): KubeObject {
+  const options = parseOperatorOptions(containerOf(objects).args, { env: {}, pid: 1, hostname: 'chart-test' });
+  const settings = waypointSettingsFromOptions(options);
+  if (!settings) throw new Error('the chart runs no waypoints');
+  return waypointDeployment(namespace, settings) as unknown as KubeObject;
 }
 
 interface Rule {
@@ -73,7 +85,13 @@ const cases: Case[] = [
       expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`${ns.release}/sluice-operator-ca`]);
       expect(JSON.stringify(find(objects, 'Deployment'))).toContain('"configMap":{"name":"sluice-operator-ca"}');
       expect(configMapWrites(objects)).toEqual(CA_WRITES);
+      const pod = (waypointFromChart(objects, ns.other) as unknown as { spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } }).spec.template.spec;
+      expect(pod.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } } });
+      expect(pod).not.toHaveProperty('imagePullSecrets');
+      expect(pod).not.toHaveProperty('nodeSelector');
+      expect(pod).not.toHaveProperty('tolerations');
     },
+    derived: (objects, ns) => [waypointFromChart(objects, ns.other)],
   },
   {
     name: 'namespace scope',
@@ -139,6 +157,47 @@ const cases: Case[] = [
       const { args } = containerOf(objects);
       expect(args).toEqual(expect.arrayContaining(['--waypoint-image=registry.example/sluice-proxy:1.2.3', '--waypoint-replicas=3']));
     },
+  },
+  {
+    name: 'waypoint pod settings',
+    values: () => [
+      '--set', 'waypoint.image.pullPolicy=Always',
+      '--set', 'waypoint.imagePullSecrets[0].name=regcred',
+      '--set', 'waypoint.imagePullSecrets[1].name=mirror-pull',
+      '--set', 'waypoint.replicas=4',
+      '--set', 'waypoint.resources.requests.cpu=250m',
+      '--set', 'waypoint.resources.requests.memory=128Mi',
+      '--set', 'waypoint.resources.limits.cpu=2',
+      '--set', 'waypoint.resources.limits.memory=1Gi',
+      '--set', 'waypoint.nodeSelector.kubernetes\\.io/os=linux',
+      '--set', 'waypoint.nodeSelector.pool=mesh',
+      '--set-json', 'waypoint.tolerations=[{"key":"dedicated","operator":"Equal","value":"mesh","effect":"NoSchedule"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
+    ],
+    check: (objects, ns) => {
+      expect(containerOf(objects).args).toEqual(
+        expect.arrayContaining(['--waypoint-replicas=4', '--waypoint-image-pull-policy=Always', '--waypoint-image-pull-secrets=regcred,mirror-pull']),
+      );
+      const deployment = waypointFromChart(objects, ns.other) as unknown as { spec: { replicas: number; template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } };
+      expect(deployment.spec.replicas).toBe(4);
+      const pod = deployment.spec.template.spec;
+      expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }, { name: 'mirror-pull' }]);
+      expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', pool: 'mesh' });
+      expect(pod.tolerations).toEqual([
+        { key: 'dedicated', operator: 'Equal', value: 'mesh', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      ]);
+      expect(pod.containers[0]).toMatchObject({ imagePullPolicy: 'Always', resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } } });
+    },
+    derived: (objects, ns) => [waypointFromChart(objects, ns.other)],
+  },
+  {
+    name: 'waypoint pull policy from the operator image, no resources',
+    values: () => ['--set', 'image.pullPolicy=Never', '--set-json', 'waypoint.resources={}'],
+    check: (objects, ns) => {
+      const pod = (waypointFromChart(objects, ns.other) as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }).spec.template.spec;
+      expect(pod.containers[0]).toMatchObject({ imagePullPolicy: 'Never', resources: {} });
+    },
+    derived: (objects, ns) => [waypointFromChart(objects, ns.other)],
   },
   {
     name: 'waypoints reach the config server by address and verify it by name',
@@ -268,7 +327,7 @@ describe('the Helm chart renders what the API server accepts', () => {
     expect(objects.length).toBeGreaterThan(5);
     testCase.check?.(objects, namespaces);
     const rejected: string[] = [];
-    for (const obj of objects) {
+    for (const obj of [...objects, ...(testCase.derived?.(objects, namespaces) ?? [])]) {
       const response = await api.dryRunApply(obj);
       if (response.status !== 200 && response.status !== 201) rejected.push(`${obj.kind}/${obj.metadata.name}: ${response.status} ${response.text}`);
     }
@@ -322,6 +381,12 @@ describe('the Helm chart renders what the API server accepts', () => {
     ['an unknown RBAC scope', ['--set', 'rbac.scope=cluser'], "at '/rbac/scope': value must be one of 'cluster', 'namespace'"],
     ['an unknown TLS mode', ['--set', 'configServer.tls.mode=cert-manager'], "at '/configServer/tls/mode': value must be one of 'generated', 'existingSecret', 'none'"],
     // Gone: the operator puts the CA into every waypoint namespace itself.
+    ['a waypoint resource that is no quantity', ['--set', 'waypoint.resources.limits.memory=lots'], "at '/waypoint/resources/limits/memory'"],
+    ['a misspelled waypoint resources key', ['--set', 'waypoint.resources.limit.memory=1Gi'], "at '/waypoint/resources': additional properties 'limit' not allowed"],
+    ['an unknown waypoint pull policy', ['--set', 'waypoint.image.pullPolicy=Sometimes'], "at '/waypoint/image/pullPolicy': value must be one of"],
+    ['a waypoint pull secret without a name', ['--set', 'waypoint.imagePullSecrets[0].secret=regcred'], "at '/waypoint/imagePullSecrets/0'"],
+    ['a waypoint toleration with an unknown operator', ['--set-json', 'waypoint.tolerations=[{"key":"a","operator":"In"}]'], "at '/waypoint/tolerations/0/operator': value must be one of 'Exists', 'Equal'"],
+    ['a waypoint node selector value that is no string', ['--set-json', 'waypoint.nodeSelector={"pool":3}'], "at '/waypoint/nodeSelector/pool': got number, want string"],
     ['the removed waypoint.namespaces', ['--set', 'waypoint.namespaces={apps}'], "at '/waypoint': additional properties 'namespaces' not allowed"],
     ['a CA ConfigMap name that is no object name', ['--set', 'configServer.tls.caConfigMapName=CA_Bundle'], "at '/configServer/tls/caConfigMapName': 'CA_Bundle' does not match pattern"],
     ['a duration without a unit', ['--set-string', 'operator.leaderElection.leaseDuration=14'], "at '/operator/leaderElection/leaseDuration': '14' does not match pattern"],

@@ -93,4 +93,15 @@ describe('operator options', () => {
     expect(parseOperatorOptions([...ok, '--file-poll-interval=200ms'], environment()).filePollIntervalMs).toBe(200);
     expect(() => parseOperatorOptions([...ok, '--file-poll-interval=10ms'], environment())).toThrow('--file-poll-interval: at least 100ms');
   });
+
+  it('turns a bad waypoint pod setting into a usage error naming the flag', () => {
+    const ok = ['--insecure-plaintext'];
+    expect(() => parseOperatorOptions([...ok, '--waypoint-image-pull-policy=Sometimes'], environment())).toThrow('--waypoint-image-pull-policy: must be Always, IfNotPresent or Never, got "Sometimes"');
+    expect(() => parseOperatorOptions([...ok, '--waypoint-resources={"limits":{"memory":"lots"}}'], environment())).toThrow(UsageError);
+    expect(() => parseOperatorOptions([...ok, '--waypoint-resources={"limits":{"memory":"lots"}}'], environment())).toThrow('--waypoint-resources.limits.memory: "lots" is not a quantity');
+    expect(() => parseOperatorOptions([...ok, '--waypoint-image-pull-secrets=ok,Not_OK'], environment())).toThrow('--waypoint-image-pull-secrets: "Not_OK" is not a Secret name');
+    expect(() => parseOperatorOptions(ok, environment({ SLUICE_WAYPOINT_TOLERATIONS: '[{"key":"a","operator":"In"}]' }))).toThrow('--waypoint-tolerations[0].operator');
+    expect(parseOperatorOptions(ok, environment())).toMatchObject({ waypointImagePullSecrets: [] });
+    expect(parseOperatorOptions(ok, environment())).not.toHaveProperty('waypointResources', expect.anything());
+  });
 });
