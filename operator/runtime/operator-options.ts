@@ -35,6 +35,14 @@ export interface OperatorOptions {
   renewDeadlineMs: number;
   retryPeriodMs: number;
   identity: string;
+  /**
+   * Label this process's pod `sluice.dev/leader=true` while it leads (and only then), for a
+   * Service that sends proxies to the leader only.
+   */
+  leaderPodLabel: boolean;
+  /** This process's pod and namespace (downward API), for the leader label. */
+  podName?: string;
+  podNamespace?: string;
   logLevel: string;
   /** Endpoint address rewrites "FROM_CIDR=TO_CIDR" (local simulation only; see operator/address-map.ts). */
   endpointAddressMap: string[];
@@ -93,6 +101,13 @@ const FLAGS: Record<string, FlagSpec> = {
   'renew-deadline': { env: 'SLUICE_RENEW_DEADLINE', kind: 'duration', help: 'leader gives up after failing to renew this long (default 10s)' },
   'retry-period': { env: 'SLUICE_RETRY_PERIOD', kind: 'duration', help: 'leader election retry period (default 2s)' },
   identity: { env: 'POD_NAME', kind: 'string', help: 'identity in leader election and Events (default: host_pid)' },
+  'leader-pod-label': {
+    env: 'SLUICE_LEADER_POD_LABEL',
+    kind: 'boolean',
+    help: 'label this pod sluice.dev/leader=true while it leads, for the config Service to select (default false)',
+  },
+  'pod-name': { env: 'POD_NAME', kind: 'string', help: "this process's pod, for --leader-pod-label" },
+  'pod-namespace': { env: 'POD_NAMESPACE', kind: 'string', help: "this process's namespace, for --leader-pod-label (default: own namespace)" },
   'log-level': { env: 'SLUICE_LOG_LEVEL', kind: 'string', help: 'trace, debug, info, warn, error (default info)' },
   'endpoint-address-map': { env: 'SLUICE_ENDPOINT_ADDRESS_MAP', kind: 'list', help: 'rewrite endpoint addresses FROM_CIDR=TO_CIDR (local simulation only)' },
   'waypoint-image': { env: 'SLUICE_WAYPOINT_IMAGE', kind: 'string', help: 'proxy image of the waypoints (default: run no waypoints)' },
@@ -272,6 +287,9 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     renewDeadlineMs: duration('renew-deadline', 10_000),
     retryPeriodMs: duration('retry-period', 2_000),
     identity: str('identity', `${environment.hostname}_${environment.pid}`),
+    leaderPodLabel: bool('leader-pod-label', false),
+    podName: raw('pod-name'),
+    podNamespace: raw('pod-namespace') ?? environment.podNamespace,
     logLevel: str('log-level', 'info'),
     endpointAddressMap: list('endpoint-address-map'),
     waypointImage: raw('waypoint-image'),
@@ -296,6 +314,8 @@ export function parseOperatorOptions(argv: readonly string[], environment: Envir
     }
   }
   validateWaypointConfigServer(options);
+  if (options.leaderPodLabel && !options.podName) throw new UsageError('--leader-pod-label needs --pod-name (in a pod: POD_NAME from the downward API)');
+  if (options.leaderPodLabel && !options.podNamespace) throw new UsageError('--leader-pod-label needs --pod-namespace (in a pod: POD_NAMESPACE from the downward API)');
   if (options.filePollIntervalMs < 100) throw new UsageError(`--file-poll-interval: at least 100ms, got ${options.filePollIntervalMs}ms`);
   if (!options.insecurePlaintext && (!options.tlsCertFile || !options.tlsKeyFile)) {
     throw new UsageError('the config server needs --tls-cert-file and --tls-key-file (or --insecure-plaintext for local use)');

@@ -28,6 +28,7 @@ const policy = kc.makeApiClient(k8s.PolicyV1Api);
 const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
 const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
 
 const RELEASE = 'sluice';
@@ -179,6 +180,9 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
       { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: ns },
       ...['get', 'list', 'watch', 'update'].map((verb) => ({ verb, resource: 'leases', group: 'coordination.k8s.io', namespace: ns, name: OPERATOR })),
+      // The leader label on its own pods (the config Service selects the leader).
+      { verb: 'list', resource: 'pods', namespace: ns },
+      { verb: 'patch', resource: 'pods', namespace: ns, name: `${OPERATOR}-abc` },
       { verb: 'get', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
       { verb: 'create', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
       { verb: 'patch', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
@@ -187,6 +191,14 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     const mustNot: Access[] = [
       { verb: '*', resource: '*', group: '*' },
       { verb: 'list', resource: 'pods' },
+      { verb: 'list', resource: 'pods', namespace: appNs },
+      { verb: 'patch', resource: 'pods', namespace: appNs },
+      { verb: 'get', resource: 'pods', namespace: ns },
+      { verb: 'update', resource: 'pods', namespace: ns },
+      { verb: 'delete', resource: 'pods', namespace: ns },
+      { verb: 'create', resource: 'pods', namespace: ns },
+      { verb: 'patch', resource: 'pods', subresource: 'status', namespace: ns },
+      { verb: 'create', resource: 'pods', subresource: 'eviction', namespace: ns },
       { verb: 'create', resource: 'pods', namespace: appNs },
       { verb: 'delete', resource: 'pods', namespace: appNs },
       { verb: 'create', resource: 'pods', subresource: 'exec', namespace: appNs },
@@ -259,6 +271,10 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { mode: 0o600 },
     );
     const configPort = await freePort();
+    // This process stands in for one of the chart's (kwok) operator pods: it labels that pod.
+    const operatorPods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/component=operator' })).items;
+    const ownPod = operatorPods[0]?.metadata?.name ?? '';
+    expect(operatorPods).toHaveLength(2);
     const local = (arg: string): boolean => /^--(admin-port|config-port|tls-cert-file|tls-key-file|waypoint-ca-file)=/.test(arg);
     // The chart mounts its CA ConfigMap for the operator; here it is a local copy.
     const caSource = await core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns });
@@ -279,6 +295,8 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         `--tls-key-file=${join(work.dir, 'tls.key')}`,
         `--waypoint-ca-file=${join(work.dir, 'config-server-ca.crt')}`,
         `--identity=${identity}`,
+        `--pod-name=${ownPod}`,
+        `--pod-namespace=${ns}`,
         // The waypoints reach this process by address (there is no cluster DNS or kube-proxy
         // here); the chart's --waypoint-config-server-name makes them verify the certificate
         // against the Service's name all the same.
@@ -310,6 +328,18 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         socket.on('error', reject);
       });
       expect(authorized).toBe(true);
+
+      // The leader labelled its pod, and the chart's Service now has exactly that endpoint.
+      await waitFor(
+        "the chart's Service to select the leader's pod only",
+        async () => {
+          const labelled = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'sluice.dev/leader=true' })).items.map((p) => p.metadata?.name);
+          const slices = await discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: `kubernetes.io/service-name=${OPERATOR}` });
+          const endpoints = slices.items.flatMap((sl) => sl.endpoints.filter((e) => e.conditions?.ready !== false).map((e) => e.targetRef?.name));
+          return JSON.stringify(labelled) === JSON.stringify([ownPod]) && JSON.stringify(endpoints) === JSON.stringify([ownPod]);
+        },
+        { timeoutMs: 30_000, describe: () => operator.tail(20) },
+      );
 
       // A MeshRoute exercises informers, finalizers, status, Events, apex patches and the waypoint.
       const labels = { app: 'web' };
@@ -480,6 +510,8 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       await waypointPods.stop();
       await operator.stop();
     }
+    // A leader that stops takes its label off before it gives the lease up.
+    expect((await core.listNamespacedPod({ namespace: ns, labelSelector: 'sluice.dev/leader=true' })).items).toEqual([]);
     const log = readFileSync(join(work.dir, 'operator.log'), 'utf8');
     const denials = log.split('\n').filter((line) => line.includes(`system:serviceaccount:${ns}:${OPERATOR}`) && /\bcannot\b/.test(line));
     expect(denials).toEqual([]);
@@ -548,6 +580,8 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     await check('ClusterRoleBinding', () => rbac.readClusterRoleBinding({ name: `${OPERATOR}-${ns}` }));
     await check('Role', () => rbac.readNamespacedRole({ name: `${OPERATOR}-leader-election`, namespace: ns }));
     await check('RoleBinding', () => rbac.readNamespacedRoleBinding({ name: `${OPERATOR}-leader-election`, namespace: ns }));
+    await check('Role leader-label', () => rbac.readNamespacedRole({ name: `${OPERATOR}-leader-label`, namespace: ns }));
+    await check('RoleBinding leader-label', () => rbac.readNamespacedRoleBinding({ name: `${OPERATOR}-leader-label`, namespace: ns }));
     expect(left).toEqual([]);
     expect(await exists(() => extensions.readCustomResourceDefinition({ name: 'canaries.sluice.dev' }))).toBe(true);
   });

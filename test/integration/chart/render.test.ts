@@ -23,7 +23,14 @@ interface Case {
 
 /** The waypoint Deployment the operator builds from the chart's flags, in namespace `namespace`. */
 function waypointFromChart(objects: KubeObject[], namespace: string): KubeObject {
-  const options = parseOperatorOptions(containerOf(objects).args, { env: {}, pid: 1, hostname: 'chart-test' });
+  // The operator's environment as the kubelet fills it from the Deployment (downward API).
+  const deployment = find(objects, 'Deployment');
+  const env: Record<string, string> = {};
+  for (const e of (containerOf(objects) as { env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }).env ?? []) {
+    const field = e.valueFrom?.fieldRef?.fieldPath;
+    env[e.name] = e.value ?? (field === 'metadata.name' ? `${deployment.metadata.name}-5d8f9c-x2k4q` : field === 'metadata.namespace' ? (deployment.metadata.namespace ?? '') : '');
+  }
+  const options = parseOperatorOptions(containerOf(objects).args, { env, pid: 1, hostname: 'chart-test' });
   const settings = waypointSettingsFromOptions(options);
   if (!settings) throw new Error('the chart runs no waypoints');
   return waypointDeployment(namespace, settings) as unknown as KubeObject;
@@ -67,6 +74,7 @@ const cases: Case[] = [
           '--token-audience=sluice.dev/config-server',
           '--proxy-service-accounts=sluice-waypoint',
           '--leader-elect',
+          '--leader-pod-label',
           '--leader-election-id=sluice-operator',
           `--leader-election-namespace=${ns.release}`,
           '--waypoint-image=ghcr.io/sluice-dev/sluice:0.1.0',
@@ -85,6 +93,18 @@ const cases: Case[] = [
       expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`${ns.release}/sluice-operator-ca`]);
       expect(JSON.stringify(find(objects, 'Deployment'))).toContain('"configMap":{"name":"sluice-operator-ca"}');
       expect(configMapWrites(objects)).toEqual(CA_WRITES);
+      // The config Service reaches the leader only; the leader labels its pod (own Role for it).
+      expect((find(objects, 'Service', 'sluice-operator').spec as { selector: Record<string, string> }).selector).toEqual({
+        'app.kubernetes.io/name': 'sluice',
+        'app.kubernetes.io/instance': 'sluice',
+        'app.kubernetes.io/component': 'operator',
+        'sluice.dev/leader': 'true',
+      });
+      expect(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'sluice-operator-metrics')).toBe(false);
+      const labelRole = find(objects, 'Role', 'sluice-operator-leader-label');
+      expect(labelRole.metadata.namespace).toBe(ns.release);
+      expect(labelRole.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'] }]);
+      expect(find(objects, 'RoleBinding', 'sluice-operator-leader-label').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sluice-operator-leader-label' });
       const pod = (waypointFromChart(objects, ns.other) as unknown as { spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } }).spec.template.spec;
       expect(pod.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } } });
       expect(pod).not.toHaveProperty('imagePullSecrets');
@@ -212,7 +232,9 @@ const cases: Case[] = [
     name: 'one replica without leader election',
     values: () => ['--set', 'operator.replicas=1', '--set', 'operator.leaderElection.enabled=false'],
     check: (objects) => {
-      expect(containerOf(objects).args).toContain('--no-leader-elect');
+      // Without an election the one process leads, and labels its pod for the Service all the same.
+      expect(containerOf(objects).args).toEqual(expect.arrayContaining(['--no-leader-elect', '--leader-pod-label']));
+      expect(find(objects, 'Role', 'sluice-operator-leader-label').metadata.namespace).toBeDefined();
       expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
       expect(objects.some((o) => o.kind === 'Role' && o.metadata.name.endsWith('leader-election'))).toBe(false);
     },
@@ -358,10 +380,15 @@ describe('the Helm chart renders what the API server accepts', () => {
       '--api-versions', 'monitoring.coreos.com/v1/PodMonitor',
     ]);
     expect(find(objects, 'ServiceMonitor').spec).toEqual({
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'sluice', 'app.kubernetes.io/instance': 'sluice', 'app.kubernetes.io/component': 'operator' } },
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'sluice', 'app.kubernetes.io/instance': 'sluice', 'app.kubernetes.io/component': 'operator', 'sluice.dev/metrics': 'true' } },
       namespaceSelector: { matchNames: [namespaces.release] },
       endpoints: [{ port: 'admin', path: '/metrics', interval: '30s' }],
     });
+    // The ServiceMonitor matches the -metrics Service (every replica), not the leader-only one.
+    const metricsService = find(objects, 'Service', 'sluice-operator-metrics');
+    expect(metricsService.metadata.labels?.['sluice.dev/metrics']).toBe('true');
+    expect((metricsService.spec as { selector: Record<string, string> }).selector).not.toHaveProperty(['sluice.dev/leader']);
+    expect(find(objects, 'Service', 'sluice-operator').metadata.labels?.['sluice.dev/metrics']).toBeUndefined();
     const podMonitor = find(objects, 'PodMonitor');
     expect(podMonitor.metadata.labels?.release).toBe('prom');
     expect(podMonitor.spec).toEqual({

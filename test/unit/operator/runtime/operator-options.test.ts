@@ -104,4 +104,17 @@ describe('operator options', () => {
     expect(parseOperatorOptions(ok, environment())).toMatchObject({ waypointImagePullSecrets: [] });
     expect(parseOperatorOptions(ok, environment())).not.toHaveProperty('waypointResources', expect.anything());
   });
+
+  it('labels the leader pod only when asked, and then needs to know the pod', () => {
+    const ok = ['--insecure-plaintext'];
+    expect(parseOperatorOptions(ok, environment({ POD_NAME: 'op-0' }, 'sluice-system'))).toMatchObject({ leaderPodLabel: false, podName: 'op-0', podNamespace: 'sluice-system' });
+    expect(parseOperatorOptions([...ok, '--leader-pod-label'], environment({ POD_NAME: 'op-0', POD_NAMESPACE: 'sluice' }))).toMatchObject({
+      leaderPodLabel: true,
+      podName: 'op-0',
+      podNamespace: 'sluice',
+    });
+    expect(parseOperatorOptions([...ok, '--leader-pod-label', '--pod-name=a', '--pod-namespace=b'], environment())).toMatchObject({ podName: 'a', podNamespace: 'b' });
+    expect(() => parseOperatorOptions([...ok, '--leader-pod-label'], environment({}, 'sluice'))).toThrow('--leader-pod-label needs --pod-name');
+    expect(() => parseOperatorOptions([...ok, '--leader-pod-label', '--pod-name=a'], environment())).toThrow('--leader-pod-label needs --pod-namespace');
+  });
 });
