@@ -9,8 +9,10 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { ConfigServer, type TlsMaterial } from './config-server/config-server.js';
+import { LeaderPodLabel } from './config-server/leader-pod-label.js';
 import { TokenReviewAuthenticator } from './config-server/token-authenticator.js';
 import { controllers } from './controllers.js';
+import { CaBundleError } from './meshroute/waypoint-ca.js';
 import { AdminServer } from './runtime/admin-server.js';
 import { describeError } from './runtime/kube-errors.js';
 import { Manager } from './runtime/manager.js';
@@ -55,7 +57,7 @@ function watchCertificate(options: OperatorOptions, server: ConfigServer, log: L
     } catch (err) {
       log.error({ reason: describeError(err) }, 'cannot reload the config server certificate');
     }
-  }, 30_000);
+  }, options.filePollIntervalMs);
   timer.unref();
   return timer;
 }
@@ -109,7 +111,28 @@ async function main(): Promise<void> {
     onStartedLeading: () => configServer.setServing(true),
     onStoppedLeading: () => configServer.setServing(false),
   });
-  for (const register of controllers) register({ manager, configServer, kubeConfig, registry, log, options });
+  // Registered after the config server: the label goes on once it serves, and comes off
+  // (hooks stop in reverse) before it stops serving.
+  const leaderLabel =
+    options.leaderPodLabel && options.podName && options.podNamespace
+      ? new LeaderPodLabel({ kubeConfig, namespace: options.podNamespace, pod: options.podName, log, registry })
+      : undefined;
+  if (leaderLabel) {
+    manager.addLeaderHooks({
+      onStartedLeading: () => leaderLabel.setLeading(true),
+      onStoppedLeading: () => leaderLabel.setLeading(false),
+    });
+  }
+  try {
+    for (const register of controllers) register({ manager, configServer, kubeConfig, registry, log, options });
+  } catch (err) {
+    // A configured file that cannot be used is a configuration error, like a bad flag.
+    if (err instanceof CaBundleError) {
+      process.stderr.write(`sluice-operator: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
 
   const admin = new AdminServer({ host: options.adminHost, port: options.adminPort, registry, log });
   admin.addReadinessCheck('informers', () => manager.readiness());
@@ -117,6 +140,7 @@ async function main(): Promise<void> {
   const adminPort = await admin.listen();
   const configPort = await configServer.listen();
   const certWatch = watchCertificate(options, configServer, log);
+  leaderLabel?.start();
   await manager.start();
   log.info({ adminPort, configPort, watchNamespace: options.watchNamespace || '(all)', leaderElection: options.leaderElect }, 'sluice-operator started');
 
@@ -135,6 +159,7 @@ async function main(): Promise<void> {
     deadline.unref();
     clearInterval(certWatch);
     await manager.stop();
+    await leaderLabel?.stop();
     await configServer.close();
     await admin.close();
     log.info('stopped');

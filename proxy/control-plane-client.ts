@@ -179,7 +179,7 @@ export class ControlPlaneClient {
     const { options } = this;
     this.isConnected = true;
     connection.req.socket?.setNoDelay(true);
-    options.log.info({ url: options.url }, 'connected to the control plane');
+    options.log.info({ url: options.url, ...(options.serverName ? { serverName: options.serverName } : {}) }, 'connected to the control plane');
     options.onEvent?.({ type: 'connected' });
     const heartbeat = options.heartbeatIntervalMs ?? PROTOCOL_DEFAULTS.heartbeatIntervalMs;
     const idleTimeout = options.idleTimeoutMs ?? PROTOCOL_DEFAULTS.idleTimeoutMs;

@@ -89,23 +89,27 @@ app.kubernetes.io/component: operator
 {{- end -}}
 
 {{- define "sluice.configServerUrl" -}}
+{{- if .Values.waypoint.configServerUrl -}}
+{{- .Values.waypoint.configServerUrl -}}
+{{- else -}}
 {{- $scheme := ternary "http" "https" (eq .Values.configServer.tls.mode "none") -}}
 {{- printf "%s://%s.%s.svc:%d" $scheme (include "sluice.operatorName" .) .Release.Namespace (int .Values.configServer.port) -}}
 {{- end -}}
+{{- end -}}
 
-{{/*
-Namespaces that get the CA ConfigMap: the release namespace, the watched namespace in
-namespace scope, and waypoint.namespaces; deduplicated and sorted so renders are stable.
-*/}}
-{{- define "sluice.caNamespaces" -}}
-{{- $namespaces := list .Release.Namespace -}}
-{{- with (include "sluice.watchNamespace" .) -}}
-{{- $namespaces = append $namespaces . -}}
+{{/* The name the chart's certificate is issued for (tls.mode generated), unless told otherwise. */}}
+{{- define "sluice.configServerName" -}}
+{{- default (printf "%s.%s.svc" (include "sluice.operatorName" .) .Release.Namespace) .Values.waypoint.configServerName -}}
 {{- end -}}
-{{- range .Values.waypoint.namespaces -}}
-{{- $namespaces = append $namespaces . -}}
+
+{{/* The ConfigMap in the release namespace the operator reads the CA from (and copies into waypoint namespaces). */}}
+{{- define "sluice.caSourceName" -}}
+{{- printf "%s-ca" (include "sluice.operatorName" .) -}}
 {{- end -}}
-{{- $namespaces | uniq | sortAlpha | join "," -}}
+
+{{/* The operator manages the waypoints' CA ConfigMaps: waypoints on, and a certificate to trust. */}}
+{{- define "sluice.managesWaypointCa" -}}
+{{- if and .Values.waypoint.enabled (ne .Values.configServer.tls.mode "none") -}}true{{- end -}}
 {{- end -}}
 
 {{/* Checks across values that a JSON schema cannot express clearly. */}}
@@ -118,6 +122,17 @@ namespace scope, and waypoint.namespaces; deduplicated and sorted so renders are
 {{- end -}}
 {{- if and (eq .Values.configServer.tls.mode "existingSecret") .Values.waypoint.enabled (not .Values.configServer.tls.caCert) -}}
 {{- fail "configServer.tls.mode is existingSecret but configServer.tls.caCert is empty: waypoints need the PEM CA certificate that signed the Secret's certificate to trust the config server." -}}
+{{- end -}}
+{{- if and (eq .Values.configServer.tls.mode "none") .Values.waypoint.configServerName -}}
+{{- fail (printf "waypoint.configServerName is %q but configServer.tls.mode is none: there is no certificate to verify. Remove the name or turn TLS on." .Values.waypoint.configServerName) -}}
+{{- end -}}
+{{- with .Values.waypoint.configServerUrl -}}
+{{- if and (eq $.Values.configServer.tls.mode "none") (hasPrefix "https://" .) -}}
+{{- fail (printf "waypoint.configServerUrl is %q but configServer.tls.mode is none: the config server serves plain HTTP, use http://." .) -}}
+{{- end -}}
+{{- if and (ne $.Values.configServer.tls.mode "none") (hasPrefix "http://" .) -}}
+{{- fail (printf "waypoint.configServerUrl is %q but the config server serves TLS (configServer.tls.mode %s): use https://." . $.Values.configServer.tls.mode) -}}
+{{- end -}}
 {{- end -}}
 {{- if and .Values.rbac.watchNamespace (ne .Values.rbac.scope "namespace") -}}
 {{- fail (printf "rbac.watchNamespace is %q but rbac.scope is %q: a watch namespace only applies with rbac.scope=namespace." .Values.rbac.watchNamespace .Values.rbac.scope) -}}

@@ -35,6 +35,16 @@ Reads come from informers (list + watch, never a single get); writes are server-
 - apiGroups: [""]
   resources: [configmaps, secrets]
   verbs: [list, watch]
+{{- if include "sluice.managesWaypointCa" . }}
+# MeshRoute controller: the waypoints' CA ConfigMap, applied (server-side apply: patch, and
+# create when it is new) into each namespace with a waypoint and deleted with it. The API
+# server checks an apply that creates against `create` with the object's name, so all three
+# are limited to that one name.
+- apiGroups: [""]
+  resources: [configmaps]
+  resourceNames: [{{ .Values.configServer.tls.caConfigMapName | quote }}]
+  verbs: [create, patch, delete]
+{{- end }}
 # Event recorder: creates Events and patches their counts.
 - apiGroups: [""]
   resources: [events]

@@ -3,7 +3,7 @@
 // each accepted route's apex Service at it, and reports in every route's status how far the
 // data plane has caught up. Reconciles a whole namespace at a time (key: the namespace name),
 // because the snapshot is per namespace; the decisions are in pure functions next door.
-import type { KubernetesObject, V1Deployment, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap, V1Deployment, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { API_VERSION, GROUP, VERSION } from '../../crds/group.js';
 import { MESH_ROUTE, type MeshRoute } from '../../crds/meshroute.js';
@@ -19,6 +19,7 @@ import { resourceType, Resources, SERVICE_NAME_LABEL } from '../runtime/resource
 import { releasePatch, takeoverPatch } from './apex-service.js';
 import { routeStatus, statusChanged, type DataPlaneState } from './route-status.js';
 import { buildNamespaceSnapshot, type RouteOutcome } from './snapshot-builder.js';
+import { waypointCaConfigMap, CA_BUNDLE_KEY, type CaBundleSource } from './waypoint-ca.js';
 import {
   WAYPOINT_LABELS,
   WAYPOINT_NAME,
@@ -49,6 +50,11 @@ export interface MeshRouteControllerOptions {
   drainMs?: number;
   /** How to run waypoints; absent: proxies are run by someone else (local use, tests). */
   waypoint?: WaypointSettings;
+  /**
+   * The config server's CA, applied as `waypoint.configServerCaConfigMap` into every namespace
+   * with a waypoint (and removed with it); absent: that ConfigMap is someone else's to provide.
+   */
+  caBundle?: CaBundleSource;
   addressMappings?: readonly AddressMapping[];
 }
 
@@ -70,6 +76,8 @@ export class MeshRouteController {
   private readonly services: Informer<V1Service>;
   private readonly slices: Informer<V1EndpointSlice>;
   private readonly waypoints: Informer<V1Deployment>;
+  /** The CA ConfigMaps this controller applies, to notice one deleted or changed behind its back. */
+  private readonly waypointCas: Informer<V1ConfigMap> | undefined;
   private readonly writer: KubeWriter;
   private readonly log: Logger;
   /** Namespace → hash of the waypoint objects last applied, to apply only on change. */
@@ -87,6 +95,8 @@ export class MeshRouteController {
     this.services = manager.informer(Resources.Service);
     this.slices = manager.informer(Resources.EndpointSlice);
     this.waypoints = manager.informer(Resources.Deployment, { labelSelector: `app.kubernetes.io/name=${WAYPOINT_NAME}` });
+    const caBundle = options.waypoint?.configServerCaConfigMap ? options.caBundle : undefined;
+    this.waypointCas = caBundle ? manager.informer(Resources.ConfigMap, { labelSelector: `app.kubernetes.io/name=${WAYPOINT_NAME}` }) : undefined;
 
     const namespaceOf = (obj: { metadata?: { namespace?: string } }): string[] => (obj.metadata?.namespace ? [obj.metadata.namespace] : []);
     // Services and slices matter only to namespaces whose routes name them.
@@ -108,6 +118,18 @@ export class MeshRouteController {
         watch(this.slices, (s) => ifReferenced(s.metadata?.labels?.[SERVICE_NAME_LABEL], s.metadata?.namespace)),
         watch(this.waypoints, namespaceOf),
         appliedChanges,
+        ...(this.waypointCas && caBundle
+          ? [
+              watch(this.waypointCas, namespaceOf),
+              {
+                description: 'waypoint CA bundle changes',
+                subscribe: (enqueue: (key: string) => void) =>
+                  caBundle.changes().subscribe(() => {
+                    for (const waypoint of this.waypoints.list()) if (waypoint.metadata?.namespace) enqueue(waypoint.metadata.namespace);
+                  }),
+              },
+            ]
+          : []),
       ],
       concurrency: 4,
     });
@@ -175,11 +197,18 @@ export class MeshRouteController {
   private async ensureWaypoint(namespace: string, wanted: boolean, context: ReconcileContext): Promise<void> {
     const settings = this.options.waypoint;
     if (!settings) return;
-    const objects = [waypointServiceAccount(namespace), waypointService(namespace), waypointDeployment(namespace, settings)];
+    const caName = settings.configServerCaConfigMap;
+    const ca = this.options.caBundle && caName ? waypointCaConfigMap(namespace, caName, this.options.caBundle.current(), WAYPOINT_LABELS) : undefined;
+    // The CA before the Deployment, so that its pods find what they mount.
+    const objects = [waypointServiceAccount(namespace), waypointService(namespace), ...(ca ? [ca] : []), waypointDeployment(namespace, settings)];
     if (!wanted) {
-      if (!this.waypoints.get(namespace, WAYPOINT_NAME)) return;
-      for (const obj of objects.reverse()) {
-        await this.writer.delete({ apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', metadata: { name: WAYPOINT_NAME, namespace } });
+      const caLeft = ca !== undefined && this.waypointCas?.get(namespace, ca.metadata?.name ?? '') !== undefined;
+      if (!this.waypoints.get(namespace, WAYPOINT_NAME) && !caLeft) return;
+      // The Deployment first (its pods use the rest), the CA last: while it is left, a failed
+      // removal is noticed and retried.
+      const order = [...objects.filter((o) => o !== ca).reverse(), ...(ca ? [ca] : [])];
+      for (const obj of order) {
+        await this.writer.delete({ apiVersion: obj.apiVersion ?? 'v1', kind: obj.kind ?? '', metadata: { name: obj.metadata?.name ?? WAYPOINT_NAME, namespace } });
       }
       this.appliedWaypoints.delete(namespace);
       context.log.info({ namespace }, 'no MeshRoutes left: waypoint removed');
@@ -187,7 +216,8 @@ export class MeshRouteController {
     }
     const hash = JSON.stringify(objects);
     const exists = this.waypoints.get(namespace, WAYPOINT_NAME) !== undefined;
-    if (exists && this.appliedWaypoints.get(namespace) === hash) return;
+    const caInPlace = !ca || this.waypointCas?.get(namespace, ca.metadata?.name ?? '')?.data?.[CA_BUNDLE_KEY] === ca.data?.[CA_BUNDLE_KEY];
+    if (exists && caInPlace && this.appliedWaypoints.get(namespace) === hash) return;
     for (const obj of objects) await this.writer.apply(obj);
     this.appliedWaypoints.set(namespace, hash);
     context.log.info({ namespace, replicas: settings.replicas }, 'waypoint applied');

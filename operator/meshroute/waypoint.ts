@@ -2,6 +2,8 @@
 // in it, its ServiceAccount (the identity the config server checks) and a Service for its
 // admin port (metrics, health). Pure: returns the objects the controller applies.
 import type { V1Deployment, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+import type { OperatorOptions } from '../runtime/operator-options.js';
+import type { WaypointResources, WaypointToleration } from './waypoint-pod-settings.js';
 
 export const WAYPOINT_NAME = 'sluice-waypoint';
 export const WAYPOINT_ADMIN_PORT = 15020;
@@ -20,13 +22,42 @@ export const WAYPOINT_SELECTOR: Record<string, string> = {
 export interface WaypointSettings {
   image: string;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** Secrets in the waypoint's namespace for pulling the image (the operator does not copy Secrets). */
+  imagePullSecrets?: readonly string[];
   replicas: number;
   /** URL of the operator's config server as seen from the namespace. */
   configServerUrl: string;
+  /**
+   * DNS name the config server's certificate is checked against, when the URL reaches it by
+   * another name or by address (https only).
+   */
+  configServerName?: string;
   /** Name of a ConfigMap in the namespace holding `ca.crt` for the config server; absent: plain HTTP. */
   configServerCaConfigMap?: string;
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  resources?: WaypointResources;
+  nodeSelector?: Readonly<Record<string, string>>;
+  tolerations?: readonly WaypointToleration[];
   logLevel?: string;
+}
+
+/** What a proxy needs for a few thousand requests a second; limits memory only (CPU limits throttle latency). */
+export const DEFAULT_WAYPOINT_RESOURCES: WaypointResources = { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } };
+
+/** The operator's waypoint flags as settings; undefined when it runs no waypoints (no image). */
+export function waypointSettingsFromOptions(options: OperatorOptions): WaypointSettings | undefined {
+  if (!options.waypointImage) return undefined;
+  return {
+    image: options.waypointImage,
+    replicas: options.waypointReplicas,
+    configServerUrl: options.waypointConfigServerUrl,
+    ...(options.waypointConfigServerName ? { configServerName: options.waypointConfigServerName } : {}),
+    ...(options.waypointCaConfigMap ? { configServerCaConfigMap: options.waypointCaConfigMap } : {}),
+    ...(options.waypointImagePullPolicy ? { imagePullPolicy: options.waypointImagePullPolicy } : {}),
+    ...(options.waypointImagePullSecrets.length > 0 ? { imagePullSecrets: options.waypointImagePullSecrets } : {}),
+    ...(options.waypointResources ? { resources: options.waypointResources } : {}),
+    ...(options.waypointNodeSelector ? { nodeSelector: options.waypointNodeSelector } : {}),
+    ...(options.waypointTolerations ? { tolerations: options.waypointTolerations } : {}),
+  };
 }
 
 const TOKEN_DIR = '/var/run/secrets/sluice';
@@ -63,6 +94,7 @@ export function waypointProxyArgs(settings: WaypointSettings): string[] {
     `--log-level=${settings.logLevel ?? 'info'}`,
   ];
   if (settings.configServerCaConfigMap) args.push(`--control-plane-ca-file=${CA_DIR}/ca.crt`);
+  if (settings.configServerName) args.push(`--control-plane-server-name=${settings.configServerName}`);
   return args;
 }
 
@@ -101,6 +133,9 @@ export function waypointDeployment(namespace: string, settings: WaypointSettings
         spec: {
           serviceAccountName: WAYPOINT_NAME,
           automountServiceAccountToken: false,
+          ...(settings.imagePullSecrets?.length ? { imagePullSecrets: settings.imagePullSecrets.map((name) => ({ name })) } : {}),
+          ...(settings.nodeSelector && Object.keys(settings.nodeSelector).length > 0 ? { nodeSelector: { ...settings.nodeSelector } } : {}),
+          ...(settings.tolerations?.length ? { tolerations: settings.tolerations.map((t) => ({ ...t })) } : {}),
           securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
           terminationGracePeriodSeconds: 30,
           volumes,
@@ -115,7 +150,7 @@ export function waypointDeployment(namespace: string, settings: WaypointSettings
               ports: [{ name: 'admin', containerPort: WAYPOINT_ADMIN_PORT, protocol: 'TCP' }],
               readinessProbe: { httpGet: { path: '/readyz', port: WAYPOINT_ADMIN_PORT }, periodSeconds: 2, failureThreshold: 2 },
               livenessProbe: { httpGet: { path: '/healthz', port: WAYPOINT_ADMIN_PORT }, periodSeconds: 10, failureThreshold: 3 },
-              resources: settings.resources ?? { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+              resources: copyResources(settings.resources ?? DEFAULT_WAYPOINT_RESOURCES),
               securityContext: {
                 allowPrivilegeEscalation: false,
                 readOnlyRootFilesystem: true,
@@ -127,5 +162,12 @@ export function waypointDeployment(namespace: string, settings: WaypointSettings
         },
       },
     },
+  };
+}
+
+function copyResources(resources: WaypointResources): WaypointResources {
+  return {
+    ...(resources.requests ? { requests: { ...resources.requests } } : {}),
+    ...(resources.limits ? { limits: { ...resources.limits } } : {}),
   };
 }

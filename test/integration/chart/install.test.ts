@@ -2,8 +2,10 @@
 // Deployment to Available (kwok runs its pods), the ServiceAccount may do what the operator
 // does and nothing more (SubjectAccessReviews, both ways), a real sluice-operator process
 // with that ServiceAccount's token, the chart's flags and the chart's certificate does its
-// job without a single permission error, helm upgrade changes what it should and keeps
-// the certificate, and helm uninstall removes everything but the CRDs.
+// job without a single permission error, the waypoints it creates run real proxies that
+// verify the chart's certificate and bring a MeshRoute to Programmed and a Canary to
+// Initialized, helm upgrade changes what it should and keeps the certificate, and helm
+// uninstall removes everything but the CRDs.
 import { X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:tls';
@@ -16,6 +18,7 @@ import { freePort } from '../../harness/control-plane.js';
 import { deleteNamespace, kubeConfig, newNamespace, repoRoot, waitFor } from '../../harness/index.js';
 import { ManagedProcess } from '../../harness/managed-process.js';
 import { CHART_DIR, Helm, tempDir } from './support.js';
+import { WaypointPods } from './waypoint-pods.js';
 
 const kc = kubeConfig();
 const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -25,6 +28,7 @@ const policy = kc.makeApiClient(k8s.PolicyV1Api);
 const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
 const custom = kc.makeApiClient(k8s.CustomObjectsApi);
 const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+const discovery = kc.makeApiClient(k8s.DiscoveryV1Api);
 const extensions = kc.makeApiClient(k8s.ApiextensionsV1Api);
 
 const RELEASE = 'sluice';
@@ -123,8 +127,8 @@ afterAll(async () => {
 });
 
 describe('helm install, upgrade and uninstall on a real API server', () => {
-  it('installs: the operator Deployment becomes Available with its Service, PDB, certificate and CA ConfigMaps', async () => {
-    const result = await helm.ok(['install', RELEASE, CHART_DIR, '--namespace', ns, '--set', `waypoint.namespaces={${appNs}}`, '--wait', '--timeout', '120s']);
+  it('installs: the operator Deployment becomes Available with its Service, PDB, certificate and CA source', async () => {
+    const result = await helm.ok(['install', RELEASE, CHART_DIR, '--namespace', ns, '--wait', '--timeout', '120s']);
     timings.install = result.ms;
     expect(result.stdout).toContain('STATUS: deployed');
     expect(result.stdout).toContain(`kubectl -n ${ns} rollout status deployment/${OPERATOR}`);
@@ -146,10 +150,10 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     expect(cert.subjectAltName).toContain(`DNS:${OPERATOR}.${ns}.svc`);
     expect(cert.checkIssued(ca)).toBe(true);
     expect(cert.verify(ca.publicKey)).toBe(true);
-    for (const namespace of [ns, appNs]) {
-      const configMap = await core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace });
-      expect(configMap.data?.['ca.crt']?.trim()).toBe(tls['ca.crt']?.trim());
-    }
+    // The operator's source of the CA; the waypoints' copies are the operator's to apply.
+    const source = await core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns });
+    expect(source.data?.['ca.crt']?.trim()).toBe(tls['ca.crt']?.trim());
+    for (const namespace of [ns, appNs]) expect(await exists(() => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace }))).toBe(false);
   });
 
   it('grants the operator what it calls, and refuses what it does not', async () => {
@@ -171,10 +175,14 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'list', resource: 'metrictemplates', group: 'sluice.dev' },
       { verb: 'watch', resource: 'alertproviders', group: 'sluice.dev' },
       { verb: 'list', resource: 'configmaps' },
+      ...['create', 'patch', 'delete'].map((verb) => ({ verb, resource: 'configmaps', namespace: appNs, name: 'sluice-config-server-ca' })),
       { verb: 'watch', resource: 'secrets', namespace: appNs },
       { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
       { verb: 'create', resource: 'leases', group: 'coordination.k8s.io', namespace: ns },
       ...['get', 'list', 'watch', 'update'].map((verb) => ({ verb, resource: 'leases', group: 'coordination.k8s.io', namespace: ns, name: OPERATOR })),
+      // The leader label on its own pods (the config Service selects the leader).
+      { verb: 'list', resource: 'pods', namespace: ns },
+      { verb: 'patch', resource: 'pods', namespace: ns, name: `${OPERATOR}-abc` },
       { verb: 'get', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
       { verb: 'create', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
       { verb: 'patch', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace: appNs },
@@ -183,6 +191,14 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     const mustNot: Access[] = [
       { verb: '*', resource: '*', group: '*' },
       { verb: 'list', resource: 'pods' },
+      { verb: 'list', resource: 'pods', namespace: appNs },
+      { verb: 'patch', resource: 'pods', namespace: appNs },
+      { verb: 'get', resource: 'pods', namespace: ns },
+      { verb: 'update', resource: 'pods', namespace: ns },
+      { verb: 'delete', resource: 'pods', namespace: ns },
+      { verb: 'create', resource: 'pods', namespace: ns },
+      { verb: 'patch', resource: 'pods', subresource: 'status', namespace: ns },
+      { verb: 'create', resource: 'pods', subresource: 'eviction', namespace: ns },
       { verb: 'create', resource: 'pods', namespace: appNs },
       { verb: 'delete', resource: 'pods', namespace: appNs },
       { verb: 'create', resource: 'pods', subresource: 'exec', namespace: appNs },
@@ -202,6 +218,11 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'delete', resource: 'secrets', namespace: appNs },
       { verb: 'create', resource: 'configmaps', namespace: appNs },
       { verb: 'patch', resource: 'configmaps', namespace: appNs },
+      { verb: 'create', resource: 'configmaps', namespace: appNs, name: 'app-settings' },
+      { verb: 'patch', resource: 'configmaps', namespace: appNs, name: 'kube-root-ca.crt' },
+      { verb: 'delete', resource: 'configmaps', namespace: appNs, name: 'app-settings' },
+      { verb: 'update', resource: 'configmaps', namespace: appNs, name: 'sluice-config-server-ca' },
+      { verb: 'delete', resource: 'configmaps', namespace: ns, name: `${OPERATOR}-ca` },
       { verb: 'create', resource: 'canaries', group: 'sluice.dev', namespace: appNs },
       { verb: 'update', resource: 'canaries', group: 'sluice.dev', namespace: appNs },
       { verb: 'delete', resource: 'canaries', group: 'sluice.dev', namespace: appNs },
@@ -228,7 +249,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     }
   });
 
-  it('runs a real operator with that ServiceAccount, the chart flags and the chart certificate without a permission error', async () => {
+  it('runs a real operator with that ServiceAccount, the chart flags and the chart certificate, and real waypoint proxies that verify it, without a permission error', async () => {
     const deployment = await apps.readNamespacedDeployment({ name: OPERATOR, namespace: ns });
     const chartArgs = deployment.spec?.template.spec?.containers[0]?.args ?? [];
     const tls = await secretData(`${OPERATOR}-tls`);
@@ -250,7 +271,14 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { mode: 0o600 },
     );
     const configPort = await freePort();
-    const local = (arg: string): boolean => /^--(admin-port|config-port|tls-cert-file|tls-key-file)=/.test(arg);
+    // This process stands in for one of the chart's (kwok) operator pods: it labels that pod.
+    const operatorPods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app.kubernetes.io/component=operator' })).items;
+    const ownPod = operatorPods[0]?.metadata?.name ?? '';
+    expect(operatorPods).toHaveLength(2);
+    const local = (arg: string): boolean => /^--(admin-port|config-port|tls-cert-file|tls-key-file|waypoint-ca-file)=/.test(arg);
+    // The chart mounts its CA ConfigMap for the operator; here it is a local copy.
+    const caSource = await core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns });
+    writeFileSync(join(work.dir, 'config-server-ca.crt'), caSource.data?.['ca.crt'] ?? '');
     const identity = 'chart-test-operator';
     const operator = new ManagedProcess({
       name: 'operator',
@@ -265,10 +293,25 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         `--config-port=${configPort}`,
         `--tls-cert-file=${join(work.dir, 'tls.crt')}`,
         `--tls-key-file=${join(work.dir, 'tls.key')}`,
+        `--waypoint-ca-file=${join(work.dir, 'config-server-ca.crt')}`,
         `--identity=${identity}`,
+        `--pod-name=${ownPod}`,
+        `--pod-namespace=${ns}`,
+        // The waypoints reach this process by address (there is no cluster DNS or kube-proxy
+        // here); the chart's --waypoint-config-server-name makes them verify the certificate
+        // against the Service's name all the same.
+        `--waypoint-config-server-url=https://127.0.0.1:${configPort}`,
       ],
       logFile: join(work.dir, 'operator.log'),
     });
+    const waypointPods = new WaypointPods({
+      core,
+      namespace: appNs,
+      labelSelector: Object.entries(WAYPOINT_SELECTOR).map(([k, v]) => `${k}=${v}`).join(','),
+      dir: work.dir,
+    });
+    waypointPods.start();
+    const proxyLogs = (): string => waypointPods.pods.map((p) => `${p}:\n${waypointPods.processOf(p)?.tail(5) ?? ''}`).join('\n') + `\nwaiting: ${JSON.stringify([...waypointPods.waiting])}`;
     try {
       await waitFor(
         'the operator to hold the chart\'s Lease',
@@ -285,6 +328,18 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         socket.on('error', reject);
       });
       expect(authorized).toBe(true);
+
+      // The leader labelled its pod, and the chart's Service now has exactly that endpoint.
+      await waitFor(
+        "the chart's Service to select the leader's pod only",
+        async () => {
+          const labelled = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'sluice.dev/leader=true' })).items.map((p) => p.metadata?.name);
+          const slices = await discovery.listNamespacedEndpointSlice({ namespace: ns, labelSelector: `kubernetes.io/service-name=${OPERATOR}` });
+          const endpoints = slices.items.flatMap((sl) => sl.endpoints.filter((e) => e.conditions?.ready !== false).map((e) => e.targetRef?.name));
+          return JSON.stringify(labelled) === JSON.stringify([ownPod]) && JSON.stringify(endpoints) === JSON.stringify([ownPod]);
+        },
+        { timeoutMs: 30_000, describe: () => operator.tail(20) },
+      );
 
       // A MeshRoute exercises informers, finalizers, status, Events, apex patches and the waypoint.
       const labels = { app: 'web' };
@@ -331,9 +386,40 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       const proxy = waypoint.spec?.template.spec?.containers[0];
       expect(proxy?.image).toBe('ghcr.io/sluice-dev/sluice:0.1.0');
       expect(proxy?.command).toEqual(['sluice-proxy']);
-      expect(proxy?.args).toEqual(expect.arrayContaining([`--control-plane-url=https://${OPERATOR}.${ns}.svc:15012`, '--control-plane-ca-file=/etc/sluice/ca/ca.crt']));
+      expect(proxy?.args).toEqual(
+        expect.arrayContaining([
+          `--control-plane-url=https://127.0.0.1:${configPort}`,
+          `--control-plane-server-name=${OPERATOR}.${ns}.svc`,
+          '--control-plane-ca-file=/etc/sluice/ca/ca.crt',
+        ]),
+      );
       expect(waypoint.spec?.template.spec?.volumes?.find((v) => v.configMap)?.configMap?.name).toBe('sluice-config-server-ca');
       expect(await exists(() => core.readNamespacedServiceAccount({ name: WAYPOINT_NAME, namespace: appNs }))).toBe(true);
+      // The operator put the chart's CA where the waypoint mounts it, as its own (server-side apply).
+      const waypointCa = await core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: appNs });
+      expect(waypointCa.data?.['ca.crt']?.trim()).toBe(tls['ca.crt']?.trim());
+      expect(waypointCa.metadata?.managedFields?.map((f) => [f.manager, f.operation])).toEqual([['sluice-meshroute', 'Apply']]);
+
+      // Both waypoint pods' proxies connect over TLS, verifying the chart's certificate by the
+      // Service's name, and apply the route: Programmed, 2/2.
+      const programmedAt = Date.now();
+      await waitFor(
+        'the MeshRoute to be Programmed by both waypoint proxies',
+        async () => {
+          const route = (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: appNs, plural: 'meshroutes', name: 'web' })) as {
+            status?: { conditions?: { type: string; status: string }[]; proxies?: { desired: number; applied: number } };
+          };
+          return route.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') === true && route.status.proxies?.applied === 2;
+        },
+        { timeoutMs: 30_000, describe: () => `${operator.tail(20)}\n${proxyLogs()}` },
+      );
+      timings.meshRouteProgrammed = Date.now() - programmedAt;
+      expect(waypointPods.pods).toHaveLength(2);
+      for (const pod of waypointPods.pods) {
+        const log = readFileSync(waypointPods.logOf(pod), 'utf8');
+        expect(log).toContain(`"serverName":"${OPERATOR}.${ns}.svc"`);
+        expect(log).toContain('connected to the control plane');
+      }
       await waitFor(
         'an Event about the takeover',
         async () => (await core.listNamespacedEvent({ namespace: appNs })).items.some((e) => e.reason === 'ServiceTakenOver' && e.involvedObject.name === 'web'),
@@ -347,8 +433,9 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         async () => {
           const route = await exists(() => custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: appNs, plural: 'meshroutes', name: 'web' }));
           const waypointLeft = await exists(() => apps.readNamespacedDeployment({ name: WAYPOINT_NAME, namespace: appNs }));
+          const caLeft = await exists(() => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: appNs }));
           const apex = await core.readNamespacedService({ name: 'web', namespace: appNs });
-          return !route && !waypointLeft && sameSelector(apex.spec?.selector, labels);
+          return !route && !waypointLeft && !caLeft && sameSelector(apex.spec?.selector, labels);
         },
         { timeoutMs: 30_000, describe: () => operator.tail(30) },
       );
@@ -378,20 +465,26 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
             targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'shop' },
             service: { port: 8080 },
             analysis: { interval: '1m', threshold: 5, maxWeight: 50, stepWeight: 10, metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 } }] },
-            // No waypoint proxy runs here to acknowledge a hand-back route: finalize at once.
             revertOnDeletion: false,
           },
         },
       });
+      const initializedAt = Date.now();
+      // Initialized needs the primary ready and every waypoint proxy routing to it: the new
+      // waypoint's proxies verify the chart's certificate as well.
       await waitFor(
-        'the Canary controller to create shop-primary and report a phase',
+        'the Canary to be Initialized and Ready',
         async () => {
-          const canary = (await custom.getNamespacedCustomObject({ ...canaryApi, name: 'shop' })) as { status?: { phase?: string } };
-          const primary = await exists(() => apps.readNamespacedDeployment({ name: 'shop-primary', namespace: appNs }));
-          return primary && canary.status?.phase !== undefined;
+          const canary = (await custom.getNamespacedCustomObject({ ...canaryApi, name: 'shop' })) as {
+            status?: { phase?: string; conditions?: { type: string; status: string }[] };
+          };
+          return canary.status?.phase === 'Initialized' && canary.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
         },
-        { timeoutMs: 30_000, describe: () => operator.tail(30) },
+        { timeoutMs: 60_000, describe: () => `${operator.tail(30)}\n${proxyLogs()}` },
       );
+      timings.canaryInitialized = Date.now() - initializedAt;
+      expect(await exists(() => apps.readNamespacedDeployment({ name: 'shop-primary', namespace: appNs }))).toBe(true);
+      expect(waypointPods.pods).toHaveLength(2);
       await waitFor(
         'the Canary controller to apply the -primary and -canary Services and its MeshRoute',
         async () =>
@@ -414,14 +507,17 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
         { timeoutMs: 60_000, describe: () => operator.tail(30) },
       );
     } finally {
+      await waypointPods.stop();
       await operator.stop();
     }
+    // A leader that stops takes its label off before it gives the lease up.
+    expect((await core.listNamespacedPod({ namespace: ns, labelSelector: 'sluice.dev/leader=true' })).items).toEqual([]);
     const log = readFileSync(join(work.dir, 'operator.log'), 'utf8');
     const denials = log.split('\n').filter((line) => line.includes(`system:serviceaccount:${ns}:${OPERATOR}`) && /\bcannot\b/.test(line));
     expect(denials).toEqual([]);
   });
 
-  it('upgrades to changed values: more replicas, new flags, the same certificate, CA ConfigMaps where listed', async () => {
+  it('upgrades to changed values: more replicas, new flags, the same certificate and CA', async () => {
     const before = await secretData(`${OPERATOR}-tls`);
     const result = await helm.ok([
       'upgrade', RELEASE, CHART_DIR, '--namespace', ns,
@@ -435,8 +531,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     expect(deployment.status?.readyReplicas).toBe(3);
     expect(deployment.spec?.template.spec?.containers[0]?.args).toEqual(expect.arrayContaining(['--log-level=debug', '--waypoint-replicas=3']));
     expect(await secretData(`${OPERATOR}-tls`)).toEqual(before);
-    expect(await exists(() => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: appNs }))).toBe(false);
-    expect((await core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: ns })).data?.['ca.crt']?.trim()).toBe(before['ca.crt']?.trim());
+    expect((await core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns })).data?.['ca.crt']?.trim()).toBe(before['ca.crt']?.trim());
   });
 
   it('installs in namespace scope: full rights in the watched namespace, none elsewhere', async () => {
@@ -453,6 +548,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'create', resource: 'deployments', group: 'apps', namespace: scopedNs },
       { verb: 'create', resource: 'tokenreviews', group: 'authentication.k8s.io' },
       { verb: 'update', resource: 'leases', group: 'coordination.k8s.io', namespace: scopedNs, name: 'scoped-sluice-operator' },
+      { verb: 'create', resource: 'configmaps', namespace: scopedNs, name: 'sluice-config-server-ca' },
     ];
     const elsewhere: Access[] = [
       { verb: 'list', resource: 'services' },
@@ -461,6 +557,7 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
       { verb: 'watch', resource: 'meshroutes', group: 'sluice.dev' },
       { verb: 'create', resource: 'deployments', group: 'apps', namespace: appNs },
       { verb: 'get', resource: 'secrets', namespace: appNs },
+      { verb: 'create', resource: 'configmaps', namespace: appNs, name: 'sluice-config-server-ca' },
     ];
     expect(await mismatches(user, here, true)).toEqual([]);
     expect(await mismatches(user, elsewhere, false)).toEqual([]);
@@ -477,12 +574,14 @@ describe('helm install, upgrade and uninstall on a real API server', () => {
     await check('Service', () => core.readNamespacedService({ name: OPERATOR, namespace: ns }));
     await check('ServiceAccount', () => core.readNamespacedServiceAccount({ name: OPERATOR, namespace: ns }));
     await check('Secret', () => core.readNamespacedSecret({ name: `${OPERATOR}-tls`, namespace: ns }));
-    await check('ConfigMap', () => core.readNamespacedConfigMap({ name: 'sluice-config-server-ca', namespace: ns }));
+    await check('ConfigMap', () => core.readNamespacedConfigMap({ name: `${OPERATOR}-ca`, namespace: ns }));
     await check('PodDisruptionBudget', () => policy.readNamespacedPodDisruptionBudget({ name: OPERATOR, namespace: ns }));
     await check('ClusterRole', () => rbac.readClusterRole({ name: `${OPERATOR}-${ns}` }));
     await check('ClusterRoleBinding', () => rbac.readClusterRoleBinding({ name: `${OPERATOR}-${ns}` }));
     await check('Role', () => rbac.readNamespacedRole({ name: `${OPERATOR}-leader-election`, namespace: ns }));
     await check('RoleBinding', () => rbac.readNamespacedRoleBinding({ name: `${OPERATOR}-leader-election`, namespace: ns }));
+    await check('Role leader-label', () => rbac.readNamespacedRole({ name: `${OPERATOR}-leader-label`, namespace: ns }));
+    await check('RoleBinding leader-label', () => rbac.readNamespacedRoleBinding({ name: `${OPERATOR}-leader-label`, namespace: ns }));
     expect(left).toEqual([]);
     expect(await exists(() => extensions.readCustomResourceDefinition({ name: 'canaries.sluice.dev' }))).toBe(true);
   });

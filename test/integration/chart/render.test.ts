@@ -4,6 +4,8 @@
 // refused before anything reaches the cluster, by the schema or by the chart's own checks,
 // with a message that names the value.
 import { installCrds } from '../../../crds/install.js';
+import { waypointDeployment, waypointSettingsFromOptions } from '../../../operator/meshroute/waypoint.js';
+import { parseOperatorOptions } from '../../../operator/runtime/operator-options.js';
 import { deleteNamespace, kubeConfig, newNamespace } from '../../harness/index.js';
 import { CHART_DIR, find, Helm, RawApi, type KubeObject } from './support.js';
 
@@ -15,7 +17,41 @@ interface Case {
   name: string;
   values: (namespaces: { release: string; other: string }) => string[];
   check?: (objects: KubeObject[], namespaces: { release: string; other: string }) => void;
+  /** Objects the operator would create from the rendered flags; dry-run applied as well. */
+  derived?: (objects: KubeObject[], namespaces: { release: string; other: string }) => KubeObject[];
 }
+
+/** The waypoint Deployment the operator builds from the chart's flags, in namespace `namespace`. */
+function waypointFromChart(objects: KubeObject[], namespace: string): KubeObject {
+  // The operator's environment as the kubelet fills it from the Deployment (downward API).
+  const deployment = find(objects, 'Deployment');
+  const env: Record<string, string> = {};
+  for (const e of (containerOf(objects) as { env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }).env ?? []) {
+    const field = e.valueFrom?.fieldRef?.fieldPath;
+    env[e.name] = e.value ?? (field === 'metadata.name' ? `${deployment.metadata.name}-5d8f9c-x2k4q` : field === 'metadata.namespace' ? (deployment.metadata.namespace ?? '') : '');
+  }
+  const options = parseOperatorOptions(containerOf(objects).args, { env, pid: 1, hostname: 'chart-test' });
+  const settings = waypointSettingsFromOptions(options);
+  if (!settings) throw new Error('the chart runs no waypoints');
+  return waypointDeployment(namespace, settings) as unknown as KubeObject;
+}
+
+interface Rule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** The rules that let the operator write ConfigMaps. */
+function configMapWrites(objects: KubeObject[]): Rule[] {
+  return objects
+    .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .flatMap((o) => (o as unknown as { rules: Rule[] }).rules)
+    .filter((r) => r.resources.includes('configmaps') && r.verbs.some((v) => v !== 'list' && v !== 'watch'));
+}
+
+const CA_WRITES: Rule[] = [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['sluice-config-server-ca'], verbs: ['create', 'patch', 'delete'] }];
 
 function containerOf(objects: KubeObject[]): { args: string[]; image: string; env?: { name: string }[] } {
   const deployment = find(objects, 'Deployment') as unknown as {
@@ -38,19 +74,44 @@ const cases: Case[] = [
           '--token-audience=sluice.dev/config-server',
           '--proxy-service-accounts=sluice-waypoint',
           '--leader-elect',
+          '--leader-pod-label',
           '--leader-election-id=sluice-operator',
           `--leader-election-namespace=${ns.release}`,
           '--waypoint-image=ghcr.io/sluice-dev/sluice:0.1.0',
           '--waypoint-replicas=2',
           `--waypoint-config-server-url=https://sluice-operator.${ns.release}.svc:15012`,
+          `--waypoint-config-server-name=sluice-operator.${ns.release}.svc`,
           '--waypoint-ca-configmap=sluice-config-server-ca',
+          '--waypoint-ca-file=/etc/sluice/config-server-ca/ca.crt',
           '--tls-cert-file=/etc/sluice/tls/tls.crt',
         ]),
       );
       expect(args.some((a) => a.startsWith('--namespace'))).toBe(false);
       expect(objects.filter((o) => o.kind === 'CustomResourceDefinition')).toHaveLength(0);
       expect(find(objects, 'PodDisruptionBudget').spec).toMatchObject({ maxUnavailable: 1 });
+      // One CA ConfigMap, the operator's source; the operator applies the waypoints' copies.
+      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual([`${ns.release}/sluice-operator-ca`]);
+      expect(JSON.stringify(find(objects, 'Deployment'))).toContain('"configMap":{"name":"sluice-operator-ca"}');
+      expect(configMapWrites(objects)).toEqual(CA_WRITES);
+      // The config Service reaches the leader only; the leader labels its pod (own Role for it).
+      expect((find(objects, 'Service', 'sluice-operator').spec as { selector: Record<string, string> }).selector).toEqual({
+        'app.kubernetes.io/name': 'sluice',
+        'app.kubernetes.io/instance': 'sluice',
+        'app.kubernetes.io/component': 'operator',
+        'sluice.dev/leader': 'true',
+      });
+      expect(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'sluice-operator-metrics')).toBe(false);
+      const labelRole = find(objects, 'Role', 'sluice-operator-leader-label');
+      expect(labelRole.metadata.namespace).toBe(ns.release);
+      expect(labelRole.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['list', 'patch'] }]);
+      expect(find(objects, 'RoleBinding', 'sluice-operator-leader-label').roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'sluice-operator-leader-label' });
+      const pod = (waypointFromChart(objects, ns.other) as unknown as { spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } }).spec.template.spec;
+      expect(pod.containers[0]).toMatchObject({ imagePullPolicy: 'IfNotPresent', resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } } });
+      expect(pod).not.toHaveProperty('imagePullSecrets');
+      expect(pod).not.toHaveProperty('nodeSelector');
+      expect(pod).not.toHaveProperty('tolerations');
     },
+    derived: (objects, ns) => [waypointFromChart(objects, ns.other)],
   },
   {
     name: 'namespace scope',
@@ -69,8 +130,8 @@ const cases: Case[] = [
       expect(containerOf(objects).args).toContain(`--namespace=${ns.other}`);
       expect(find(objects, 'Role', 'sluice-operator').metadata.namespace).toBe(ns.other);
       expect(find(objects, 'Role', 'sluice-operator-leader-election').metadata.namespace).toBe(ns.release);
-      const caNamespaces = objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace);
-      expect(caNamespaces.sort()).toEqual([ns.release, ns.other].sort());
+      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace)).toEqual([ns.release]);
+      expect((find(objects, 'Role', 'sluice-operator') as unknown as { rules: Rule[] }).rules).toEqual(expect.arrayContaining(CA_WRITES));
     },
   },
   {
@@ -90,8 +151,9 @@ const cases: Case[] = [
       const { args } = containerOf(objects);
       expect(args).toContain('--insecure-plaintext');
       expect(args).toContain(`--waypoint-config-server-url=http://sluice-operator.${ns.release}.svc:15012`);
-      expect(args.some((a) => a.startsWith('--waypoint-ca-configmap') || a.startsWith('--tls-'))).toBe(false);
+      expect(args.some((a) => a.startsWith('--waypoint-ca-configmap') || a.startsWith('--waypoint-config-server-name') || a.startsWith('--tls-'))).toBe(false);
       expect(objects.some((o) => o.kind === 'Secret' || o.kind === 'ConfigMap')).toBe(false);
+      expect(configMapWrites(objects)).toEqual([]);
     },
   },
   {
@@ -101,27 +163,78 @@ const cases: Case[] = [
       const { args } = containerOf(objects);
       expect(args.some((a) => a.startsWith('--waypoint-') || a.startsWith('--proxy-service-accounts'))).toBe(false);
       expect(objects.some((o) => o.kind === 'ConfigMap')).toBe(false);
+      expect(configMapWrites(objects)).toEqual([]);
     },
   },
   {
-    name: 'waypoint settings and CA in more namespaces',
-    values: (ns) => [
-      '--set', `waypoint.namespaces={${ns.other}}`,
+    name: 'waypoint image and replicas',
+    values: () => [
       '--set', 'waypoint.image.repository=registry.example/sluice-proxy',
       '--set', 'waypoint.image.tag=1.2.3',
       '--set', 'waypoint.replicas=3',
     ],
-    check: (objects, ns) => {
+    check: (objects) => {
       const { args } = containerOf(objects);
       expect(args).toEqual(expect.arrayContaining(['--waypoint-image=registry.example/sluice-proxy:1.2.3', '--waypoint-replicas=3']));
-      expect(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.namespace).sort()).toEqual([ns.release, ns.other].sort());
+    },
+  },
+  {
+    name: 'waypoint pod settings',
+    values: () => [
+      '--set', 'waypoint.image.pullPolicy=Always',
+      '--set', 'waypoint.imagePullSecrets[0].name=regcred',
+      '--set', 'waypoint.imagePullSecrets[1].name=mirror-pull',
+      '--set', 'waypoint.replicas=4',
+      '--set', 'waypoint.resources.requests.cpu=250m',
+      '--set', 'waypoint.resources.requests.memory=128Mi',
+      '--set', 'waypoint.resources.limits.cpu=2',
+      '--set', 'waypoint.resources.limits.memory=1Gi',
+      '--set', 'waypoint.nodeSelector.kubernetes\\.io/os=linux',
+      '--set', 'waypoint.nodeSelector.pool=mesh',
+      '--set-json', 'waypoint.tolerations=[{"key":"dedicated","operator":"Equal","value":"mesh","effect":"NoSchedule"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute","tolerationSeconds":30}]',
+    ],
+    check: (objects, ns) => {
+      expect(containerOf(objects).args).toEqual(
+        expect.arrayContaining(['--waypoint-replicas=4', '--waypoint-image-pull-policy=Always', '--waypoint-image-pull-secrets=regcred,mirror-pull']),
+      );
+      const deployment = waypointFromChart(objects, ns.other) as unknown as { spec: { replicas: number; template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } } };
+      expect(deployment.spec.replicas).toBe(4);
+      const pod = deployment.spec.template.spec;
+      expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }, { name: 'mirror-pull' }]);
+      expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux', pool: 'mesh' });
+      expect(pod.tolerations).toEqual([
+        { key: 'dedicated', operator: 'Equal', value: 'mesh', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+      ]);
+      expect(pod.containers[0]).toMatchObject({ imagePullPolicy: 'Always', resources: { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '2', memory: '1Gi' } } });
+    },
+    derived: (objects, ns) => [waypointFromChart(objects, ns.other)],
+  },
+  {
+    name: 'waypoint pull policy from the operator image, no resources',
+    values: () => ['--set', 'image.pullPolicy=Never', '--set-json', 'waypoint.resources={}'],
+    check: (objects, ns) => {
+      const pod = (waypointFromChart(objects, ns.other) as unknown as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } }).spec.template.spec;
+      expect(pod.containers[0]).toMatchObject({ imagePullPolicy: 'Never', resources: {} });
+    },
+    derived: (objects, ns) => [waypointFromChart(objects, ns.other)],
+  },
+  {
+    name: 'waypoints reach the config server by address and verify it by name',
+    values: () => ['--set', 'waypoint.configServerUrl=https://10.96.0.12:15012', '--set', 'waypoint.configServerName=sluice.example.internal'],
+    check: (objects) => {
+      expect(containerOf(objects).args).toEqual(
+        expect.arrayContaining(['--waypoint-config-server-url=https://10.96.0.12:15012', '--waypoint-config-server-name=sluice.example.internal']),
+      );
     },
   },
   {
     name: 'one replica without leader election',
     values: () => ['--set', 'operator.replicas=1', '--set', 'operator.leaderElection.enabled=false'],
     check: (objects) => {
-      expect(containerOf(objects).args).toContain('--no-leader-elect');
+      // Without an election the one process leads, and labels its pod for the Service all the same.
+      expect(containerOf(objects).args).toEqual(expect.arrayContaining(['--no-leader-elect', '--leader-pod-label']));
+      expect(find(objects, 'Role', 'sluice-operator-leader-label').metadata.namespace).toBeDefined();
       expect(objects.some((o) => o.kind === 'PodDisruptionBudget')).toBe(false);
       expect(objects.some((o) => o.kind === 'Role' && o.metadata.name.endsWith('leader-election'))).toBe(false);
     },
@@ -236,7 +349,7 @@ describe('the Helm chart renders what the API server accepts', () => {
     expect(objects.length).toBeGreaterThan(5);
     testCase.check?.(objects, namespaces);
     const rejected: string[] = [];
-    for (const obj of objects) {
+    for (const obj of [...objects, ...(testCase.derived?.(objects, namespaces) ?? [])]) {
       const response = await api.dryRunApply(obj);
       if (response.status !== 200 && response.status !== 201) rejected.push(`${obj.kind}/${obj.metadata.name}: ${response.status} ${response.text}`);
     }
@@ -267,10 +380,15 @@ describe('the Helm chart renders what the API server accepts', () => {
       '--api-versions', 'monitoring.coreos.com/v1/PodMonitor',
     ]);
     expect(find(objects, 'ServiceMonitor').spec).toEqual({
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'sluice', 'app.kubernetes.io/instance': 'sluice', 'app.kubernetes.io/component': 'operator' } },
+      selector: { matchLabels: { 'app.kubernetes.io/name': 'sluice', 'app.kubernetes.io/instance': 'sluice', 'app.kubernetes.io/component': 'operator', 'sluice.dev/metrics': 'true' } },
       namespaceSelector: { matchNames: [namespaces.release] },
       endpoints: [{ port: 'admin', path: '/metrics', interval: '30s' }],
     });
+    // The ServiceMonitor matches the -metrics Service (every replica), not the leader-only one.
+    const metricsService = find(objects, 'Service', 'sluice-operator-metrics');
+    expect(metricsService.metadata.labels?.['sluice.dev/metrics']).toBe('true');
+    expect((metricsService.spec as { selector: Record<string, string> }).selector).not.toHaveProperty(['sluice.dev/leader']);
+    expect(find(objects, 'Service', 'sluice-operator').metadata.labels?.['sluice.dev/metrics']).toBeUndefined();
     const podMonitor = find(objects, 'PodMonitor');
     expect(podMonitor.metadata.labels?.release).toBe('prom');
     expect(podMonitor.spec).toEqual({
@@ -289,7 +407,15 @@ describe('the Helm chart renders what the API server accepts', () => {
     ['a misspelled key', ['--set', 'operator.replics=3'], "at '/operator': additional properties 'replics' not allowed"],
     ['an unknown RBAC scope', ['--set', 'rbac.scope=cluser'], "at '/rbac/scope': value must be one of 'cluster', 'namespace'"],
     ['an unknown TLS mode', ['--set', 'configServer.tls.mode=cert-manager'], "at '/configServer/tls/mode': value must be one of 'generated', 'existingSecret', 'none'"],
-    ['a namespace that is no DNS label', ['--set', 'waypoint.namespaces[0]=Team_A'], "at '/waypoint/namespaces/0': 'Team_A' does not match pattern"],
+    // Gone: the operator puts the CA into every waypoint namespace itself.
+    ['a waypoint resource that is no quantity', ['--set', 'waypoint.resources.limits.memory=lots'], "at '/waypoint/resources/limits/memory'"],
+    ['a misspelled waypoint resources key', ['--set', 'waypoint.resources.limit.memory=1Gi'], "at '/waypoint/resources': additional properties 'limit' not allowed"],
+    ['an unknown waypoint pull policy', ['--set', 'waypoint.image.pullPolicy=Sometimes'], "at '/waypoint/image/pullPolicy': value must be one of"],
+    ['a waypoint pull secret without a name', ['--set', 'waypoint.imagePullSecrets[0].secret=regcred'], "at '/waypoint/imagePullSecrets/0'"],
+    ['a waypoint toleration with an unknown operator', ['--set-json', 'waypoint.tolerations=[{"key":"a","operator":"In"}]'], "at '/waypoint/tolerations/0/operator': value must be one of 'Exists', 'Equal'"],
+    ['a waypoint node selector value that is no string', ['--set-json', 'waypoint.nodeSelector={"pool":3}'], "at '/waypoint/nodeSelector/pool': got number, want string"],
+    ['the removed waypoint.namespaces', ['--set', 'waypoint.namespaces={apps}'], "at '/waypoint': additional properties 'namespaces' not allowed"],
+    ['a CA ConfigMap name that is no object name', ['--set', 'configServer.tls.caConfigMapName=CA_Bundle'], "at '/configServer/tls/caConfigMapName': 'CA_Bundle' does not match pattern"],
     ['a duration without a unit', ['--set-string', 'operator.leaderElection.leaseDuration=14'], "at '/operator/leaderElection/leaseDuration': '14' does not match pattern"],
     ['a number where a duration goes', ['--set', 'operator.leaderElection.leaseDuration=14'], "at '/operator/leaderElection/leaseDuration': got number, want string"],
     ['a digest that is a tag', ['--set', 'image.digest=latest'], "at '/image/digest': 'latest' does not match pattern"],
@@ -313,6 +439,19 @@ describe('the Helm chart renders what the API server accepts', () => {
       ['--set', 'configServer.tls.mode=existingSecret', '--set', 'configServer.tls.existingSecret=my-tls'],
       'configServer.tls.caCert is empty: waypoints need the PEM CA certificate',
     ],
+    ['a config server URL without a scheme', ['--set', 'waypoint.configServerUrl=sluice-operator:15012'], "at '/waypoint/configServerUrl': 'sluice-operator:15012' does not match pattern"],
+    ['a config server name that is no DNS name', ['--set', 'waypoint.configServerName=Sluice_Operator'], "at '/waypoint/configServerName'"],
+    [
+      'a config server name without TLS',
+      ['--set', 'configServer.tls.mode=none', '--set', 'waypoint.configServerName=op.sluice.svc'],
+      'waypoint.configServerName is "op.sluice.svc" but configServer.tls.mode is none',
+    ],
+    [
+      'an https config server URL without TLS',
+      ['--set', 'configServer.tls.mode=none', '--set', 'waypoint.configServerUrl=https://op.sluice.svc:15012'],
+      'the config server serves plain HTTP, use http://',
+    ],
+    ['an http config server URL with TLS', ['--set', 'waypoint.configServerUrl=http://10.96.0.12:15012'], 'the config server serves TLS (configServer.tls.mode generated): use https://'],
     ['a watch namespace in cluster scope', ['--set', 'rbac.watchNamespace=apps'], 'a watch namespace only applies with rbac.scope=namespace'],
     ['a PodMonitor without its CRD', ['--set', 'metrics.podMonitor.enabled=true'], 'install the Prometheus Operator CRDs first'],
   ];

@@ -1,8 +1,9 @@
 // The config server driving a real `sluice-proxy` process (built in dist/) over the stream:
 // the proxy authenticates with a real ServiceAccount token, applies what is published and
 // routes real traffic with it, NACKs what its validator rejects, reports live counters, and
-// keeps routing with its last snapshot while the config server is gone.
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+// keeps routing with its last snapshot while the config server is gone. Reached by address
+// over HTTPS, it verifies the certificate against --control-plane-server-name.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { ConfigServer } from '../../../../operator/config-server/config-server.j
 import { TokenReviewAuthenticator } from '../../../../operator/config-server/token-authenticator.js';
 import type { Snapshot } from '../../../../proxy/snapshot.js';
 import { freePort } from '../../../harness/control-plane.js';
+import { CertificateAuthority } from '../../../harness/pki.js';
 import { ManagedProcess } from '../../../harness/managed-process.js';
 import { deleteNamespace, kubeConfig, newNamespace, repoRoot, waitFor } from '../../../harness/index.js';
 
@@ -50,14 +52,14 @@ function get(port: number): Promise<{ status: number; body: string }> {
   });
 }
 
-async function startConfigServer(port: number): Promise<ConfigServer> {
+async function startConfigServer(port: number, tls?: { cert: string; key: string }): Promise<ConfigServer> {
   const server = new ConfigServer({
     authenticator: new TokenReviewAuthenticator({ kubeConfig: config, log }),
     log,
     registry: new Registry(),
     host: '127.0.0.1',
     port,
-    plaintext: true,
+    ...(tls ? { tls } : { plaintext: true }),
   });
   await server.listen();
   cleanups.push(() => server.close());
@@ -132,5 +134,65 @@ describe('config server and a real proxy process', () => {
     await server.waitUntilApplied(namespace, 'v3', { timeoutMs: 20_000 });
     expect(await get(listenerPort)).toEqual({ status: 200, body: 'backend-b' });
     expect(proxy.running).toBe(true);
+  }, 60_000);
+
+  it('verifies the config server by --control-plane-server-name when it reaches it by address', async () => {
+    const main = join(repoRoot, 'dist/proxy/main.js');
+    const serviceName = 'sluice-operator.sluice-system.svc';
+    const ca = CertificateAuthority.create('sluice-server-name-ca');
+    // Like the chart's certificate: DNS names of the Service only, no IP address.
+    const serving = ca.serverCertificate(serviceName, ['sluice-operator', serviceName], []);
+    const caFile = join(dir, 'server-name-ca.crt');
+    writeFileSync(caFile, ca.certPem);
+    await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'sluice-waypoint' } } }).catch((err: { code?: number }) => {
+      if (err.code !== 409) throw err;
+    });
+    const token = await core.createNamespacedServiceAccountToken({ name: 'sluice-waypoint', namespace, body: { spec: { audiences: [] } } });
+    const tokenFile = join(dir, 'server-name-token');
+    writeFileSync(tokenFile, token.status?.token ?? '');
+    const ports = { a: await backend('backend-a'), b: await backend('backend-b') };
+    const configPort = await freePort();
+    const server = await startConfigServer(configPort, { cert: serving.certPem, key: serving.keyPem });
+    server.publish(namespace, 'sn-1', snapshot('sn-1', await freePort(), 'a', ports));
+
+    const start = async (id: string, extra: string[]): Promise<ManagedProcess> => {
+      const proxy = new ManagedProcess({
+        name: `sluice-proxy-${id}`,
+        command: process.execPath,
+        args: [
+          main,
+          `--control-plane-url=https://127.0.0.1:${configPort}`,
+          `--control-plane-ca-file=${caFile}`,
+          `--token-file=${tokenFile}`,
+          `--admin-port=${await freePort()}`,
+          '--bind-address=127.0.0.1',
+          `--proxy-id=${id}`,
+          ...extra,
+        ],
+        logFile: join(dir, `proxy-${id}.log`),
+      });
+      cleanups.push(() => proxy.stop());
+      return proxy;
+    };
+    const named = await start('named', [`--control-plane-server-name=${serviceName}`]);
+    const unnamed = await start('unnamed', []);
+    const misnamed = await start('misnamed', ['--control-plane-server-name=sluice-operator.elsewhere.svc']);
+
+    await waitFor('the proxy with the server name to apply sn-1', async () => server.appliedBy(namespace).proxies.some((p) => p.proxyId === 'named' && p.ackedVersion === 'sn-1'), {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      describe: () => named.tail(20),
+    });
+    // Without the name the proxy checks 127.0.0.1 against the certificate, and a wrong name
+    // is wrong: both keep retrying and never get a stream.
+    await waitFor(
+      'both others to fail the certificate check',
+      async () =>
+        readFileSync(join(dir, 'proxy-unnamed.log'), 'utf8').includes("IP: 127.0.0.1 is not in the cert's list") &&
+        readFileSync(join(dir, 'proxy-misnamed.log'), 'utf8').includes("Host: sluice-operator.elsewhere.svc. is not in the cert's altnames"),
+      { timeoutMs: 20_000, intervalMs: 100, describe: () => `${unnamed.tail(10)}\n${misnamed.tail(10)}` },
+    );
+    expect(server.appliedBy(namespace).proxies.map((p) => p.proxyId).filter((id) => ['named', 'unnamed', 'misnamed'].includes(id))).toEqual(['named']);
+    expect([named.running, unnamed.running, misnamed.running]).toEqual([true, true, true]);
   }, 60_000);
 });
