@@ -63,6 +63,11 @@ function watchCertificate(options: OperatorOptions, server: ConfigServer, log: L
 }
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(usage());
+    return;
+  }
   let options: OperatorOptions;
   try {
     options = parseOperatorOptions(process.argv.slice(2), { env: process.env, podNamespace: podNamespace(), pid: process.pid, hostname: hostname() });
