@@ -299,8 +299,11 @@ function initialize(s: Step): void {
   }
   // Only now is the target's traffic served by the primary: it can go to zero.
   s.scaleTarget(0);
-  s.status.lastAppliedSpec = target.revision;
-  s.status.lastPromotedSpec = s.observed.primary?.revision ?? target.revision;
+  // What the primary runs is the baseline, not what the target holds now: a template changed
+  // while the primary was being created is a new revision, and idle() must roll it out.
+  const baseline = s.observed.primary?.revision || target.revision;
+  s.status.lastAppliedSpec = baseline;
+  s.status.lastPromotedSpec = baseline;
   s.status.failedChecks = 0;
   s.status.iterations = 0;
   s.phase('Initialized', `initialization done: ${s.spec.targetRef.name}-primary serves all traffic`);

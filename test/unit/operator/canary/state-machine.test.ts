@@ -128,6 +128,22 @@ describe('canary state machine', () => {
       expect(events(out.actions)).toEqual(['Initialized']);
     });
 
+    // The primary is created from the target's template once; the target may change before
+    // initialization ends. What the primary runs is the baseline the next rollout starts from.
+    it.each([
+      { case: 'template unchanged during initialization', primary: 'r1', target: 'r1', baseline: 'r1', rollsOut: false },
+      { case: 'template changed while the primary was starting', primary: 'r1', target: 'r2', baseline: 'r1', rollsOut: true },
+      { case: 'primary without a revision annotation', primary: '', target: 'r2', baseline: 'r2', rollsOut: false },
+    ])('records the primary\'s revision as the baseline: $case', ({ primary, target, baseline, rollsOut }) => {
+      const w = world(spec(), { target: deployment(target, 2), primary: deployment(primary, 2) });
+      apply(w, { kind: 'primary' }, at(0));
+      reconcile(w, at(0));
+      expect(w.status).toMatchObject({ phase: 'Initialized', lastAppliedSpec: baseline, lastPromotedSpec: baseline });
+      reconcile(w, at(1));
+      expect(w.status.phase).toBe(rollsOut ? 'Progressing' : 'Initialized');
+      if (rollsOut) expect(w.status.lastAppliedSpec).toBe(target);
+    });
+
     it('reports a missing target without acting', () => {
       const w = world(spec(), {});
       const out = reconcile(w, at(0));
