@@ -93,6 +93,8 @@ export interface CanaryControllerOptions {
 interface RouteObservation {
   key: string;
   applied: boolean;
+  /** status.proxies.desired of the MeshRoute, when it has one. */
+  proxiesDesired?: number;
 }
 
 export class CanaryController {
@@ -210,6 +212,7 @@ export class CanaryController {
       ...(targetObservation ? { target: targetObservation } : {}),
       ...(primary ? { primary: this.observePrimary(primary) } : {}),
       ...(route.applied ? { appliedRoute: { route: parseRouteKey(route.key), since: this.since(canary, route.key) } } : {}),
+      ...(route.proxiesDesired === undefined ? {} : { proxiesDesired: route.proxiesDesired }),
       ...this.manualAction(canary),
       window: windowState(canary.spec.analysis.windows, this.now()),
     };
@@ -268,7 +271,8 @@ export class CanaryController {
     const key = route.metadata.annotations?.[ROUTE_KEY_ANNOTATION] ?? '';
     const programmed = route.status?.conditions?.find((c) => c.type === 'Programmed');
     const applied = programmed?.status === 'True' && route.status?.observedGeneration === route.metadata.generation;
-    return { key, applied };
+    const desired = route.status?.proxies?.desired;
+    return { key, applied, ...(desired === undefined ? {} : { proxiesDesired: desired }) };
   }
 
   /** When every proxy was first seen to run `key` for this Canary (this process's view). */

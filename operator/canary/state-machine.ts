@@ -67,6 +67,11 @@ export interface CanaryObservations {
   primary?: DeploymentObservation;
   /** The route every proxy serving the apex has acknowledged, and since when. */
   appliedRoute?: { route: DesiredRoute; since: string };
+  /**
+   * How many waypoint proxies should serve the apex (its MeshRoute's status.proxies.desired);
+   * undefined while the MeshRoute has no status. 0: no proxy runs, so none can acknowledge.
+   */
+  proxiesDesired?: number;
   /** A manual action requested through the annotation and not yet acknowledged. */
   manualAction?: { action: ManualActionName; nonce: string };
   /** Deployment windows: whether one is open now; when the next opens if not. */
@@ -662,6 +667,15 @@ function terminate(s: Step): void {
   const replicas = Math.max(1, s.observed.primary?.replicas ?? s.observed.target.replicas);
   s.scaleTarget(replicas);
   const target = s.observed.target;
+  if (s.observed.proxiesDesired === 0) {
+    // No proxy serves the apex, so nothing carries traffic that could be handed over and
+    // nobody will ever acknowledge a route: waiting would hold the Canary forever. Releasing
+    // the apex now gives it the Deployment's pods as soon as they are ready.
+    s.act({ type: 'Finalize' });
+    s.phase('Terminated', `no waypoint proxy serves the apex: released it to ${s.spec.targetRef.name} at once`);
+    s.event('Normal', 'Terminated', `Canary deleted: no waypoint proxy serves the apex, so it was released to ${s.spec.targetRef.name} at once`);
+    return;
+  }
   if (!isReady({ ...target, replicas }, 100) || target.replicas < replicas) {
     s.message(`waiting for ${s.spec.targetRef.name} to be ready (${target.readyReplicas}/${replicas}) before handing traffic back`);
     return s.requeue(POLL_MS);

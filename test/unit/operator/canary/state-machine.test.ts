@@ -533,6 +533,32 @@ describe('canary state machine', () => {
       expect(w.status.phase).toBe('Terminated');
     });
 
+    it.each([
+      { case: 'initialized, target at zero', setup: (): World => initialized() },
+      { case: 'never initialized: the primary never got ready', setup: (): World => world(spec(), { target: deployment('r1', 2), primary: deployment('r1', 2, 0) }) },
+    ])('finalizes at once when no waypoint proxy serves the apex ($case), giving the target its replicas back', ({ setup }) => {
+      const w = setup();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 0, 0);
+      w.observed.appliedRoute = undefined;
+      w.observed.proxiesDesired = 0;
+      const out = reconcile(w, at(1));
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(out.actions.filter((a) => a.type === 'Finalize')).toHaveLength(1);
+      expect(w.status.phase).toBe('Terminated');
+      expect(w.status.message).toMatch(/no waypoint proxy serves the apex/);
+    });
+
+    it('keeps waiting for the proxies to acknowledge while some should serve the apex', () => {
+      const w = initialized();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 2);
+      w.observed.proxiesDesired = 1;
+      const out = reconcile(w, at(1));
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      expect(w.status).toMatchObject({ phase: 'Terminating', message: 'waiting for every waypoint proxy to send all traffic to the target' });
+    });
+
     it('finalizes at once without revertOnDeletion', () => {
       const w = initialized(spec({}, { revertOnDeletion: false }));
       w.observed.deleting = true;
