@@ -430,6 +430,7 @@ export class CanaryController {
       context.log.info('waiting for the MeshRoute to release the apex Service');
       return;
     }
+    if (canary.spec.revertOnDeletion) await this.disownApex(canary);
     const autoscaler = primaryAutoscalerName(canary);
     if (autoscaler) await writer.delete({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: autoscaler, namespace } });
     await writer.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: primaryName(canary), namespace } });
@@ -441,6 +442,23 @@ export class CanaryController {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  /**
+   * An apex Service Sluice created is owned by the Canary; once the Canary is gone the garbage
+   * collector would delete it (about 20 s later here), and with it the service the traffic was
+   * just handed back to. It stays, as the user's own.
+   */
+  private async disownApex(canary: Canary): Promise<void> {
+    const namespace = canary.metadata.namespace ?? '';
+    const apex = this.services.get(namespace, apexName(canary));
+    const owners = apex?.metadata?.ownerReferences ?? [];
+    const others = owners.filter((o) => o.uid !== canary.metadata.uid);
+    if (!apex || others.length === owners.length) return;
+    await this.options.writer.mergePatch(
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: apexName(canary), namespace } },
+      { metadata: { ownerReferences: others.length > 0 ? others : null, resourceVersion: apex.metadata?.resourceVersion } },
+    );
   }
 
   /** Writes the status if it changed; false when a conflict kept it from being recorded. */

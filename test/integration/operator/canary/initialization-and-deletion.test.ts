@@ -1,8 +1,12 @@
 // The two ends of a Canary's life on real components (see support.ts): a pod template changed
 // while the Canary is still initializing is rolled out like any other new revision, not
-// silently taken as the baseline.
-import { apps, CanaryTestEnv, canaryFor, sleep } from './support.js';
+// silently taken as the baseline; and a Canary deleted in the middle of a rollout hands the
+// service back to the user's Deployment without a failed request. Clients follow the apex
+// Service the way kube-proxy would (through the waypoint while a MeshRoute holds it, to the
+// Deployment's pods once it is released), so the whole hand-over is under load.
+import type { MeshRoute } from '../../../../crds/meshroute.js';
 import { waitFor } from '../../../harness/index.js';
+import { apps, CanaryTestEnv, canaryFor, core, custom, sleep } from './support.js';
 
 const env = new CanaryTestEnv('canary-lifecycle', '127.18.254.11');
 
@@ -37,5 +41,80 @@ describe('canary controller: initialization and deletion', () => {
     expect(result.meshFailures).toEqual([]);
     await sleep(500);
     expect(await env.versionsServed(port)).toEqual(['v2']);
+  });
+
+  it('hands the service back to the Deployment when the Canary is deleted mid-rollout, without a failed request', async () => {
+    const apex = env.followApex(port);
+    const load = env.clientLoad(port, { to: apex.to });
+    await env.rollOut('v3');
+    let before = await env.readCanary();
+    await waitFor(
+      'the rollout to serve clients from the canary at a partial weight',
+      async () => {
+        before = await env.readCanary();
+        return before.status?.phase === 'Progressing' && (before.status.canaryWeight ?? 0) > 0 && (env.servedByVersion['v3'] ?? 0) > 100;
+      },
+      { timeoutMs: 60_000, intervalMs: 50, describe: () => JSON.stringify(before.status, null, 1) },
+    );
+    const deletedAt = Date.now();
+    await custom.deleteNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'canaries', name: 'podinfo' });
+    let last = before;
+    await waitFor(
+      'the Canary to be finalized and gone',
+      async () => {
+        try {
+          last = await env.readCanary();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 50, describe: () => JSON.stringify({ finalizers: last.metadata.finalizers, status: last.status }, null, 1) },
+    );
+    const finalizedAt = Date.now();
+    // Clients carry on well after the hand-over: the Service must keep answering on its own.
+    await sleep(3_000);
+    const result = await load.stop();
+    await apex.stop();
+
+    expect(before.status?.canaryWeight).toBeLessThan(100);
+    // Under load through the mesh before the deletion, with the canary answering part of it.
+    expect(result.timeline.filter((r) => r.at < deletedAt && r.via === 'waypoint' && r.version === 'v3').length).toBeGreaterThan(50);
+    expect(result.meshFailures).toEqual([]);
+    expect(result.appErrors).toBe(0);
+    const after = result.timeline.filter((r) => r.at > finalizedAt + 1_000);
+    expect(after.length).toBeGreaterThan(50);
+    // Served by the user's Deployment's own pods, through the Service, no mesh in between.
+    expect(after.filter((r) => r.via !== 'endpoint' || r.version !== 'v3')).toEqual([]);
+
+    const target = await apps.readNamespacedDeployment({ name: 'podinfo', namespace: env.namespace });
+    expect(target.spec?.replicas).toBe(2);
+    expect(target.status?.readyReplicas).toBe(2);
+    const service = await core.readNamespacedService({ name: 'podinfo', namespace: env.namespace });
+    expect(service.spec?.selector).toEqual({ app: 'podinfo' });
+    expect(service.spec?.ports?.map((p) => p.targetPort)).toEqual([8080]);
+    expect(Object.keys(service.metadata?.annotations ?? {}).filter((k) => k.startsWith('sluice.dev/'))).toEqual([]);
+    // Nothing of the Canary is left to take the Service with it when it is garbage-collected.
+    expect(service.metadata?.ownerReferences ?? []).toEqual([]);
+    await waitFor(
+      'the primary Deployment, the -primary/-canary Services and the MeshRoute to be removed',
+      async () => {
+        const deployments = await apps.listNamespacedDeployment({ namespace: env.namespace });
+        const services = await core.listNamespacedService({ namespace: env.namespace });
+        const routes = (await custom.listNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'meshroutes' })) as { items: MeshRoute[] };
+        return (
+          deployments.items.map((d) => d.metadata?.name).join() === 'podinfo' &&
+          services.items.map((s) => s.metadata?.name).join() === 'podinfo' &&
+          routes.items.length === 0
+        );
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(await env.eventReasons()).toContain('Terminated');
+    const viaWaypoint = result.timeline.filter((r) => r.via === 'waypoint').length;
+    process.stdout.write(
+      `[canary-lifecycle] deleted at canary weight ${before.status?.canaryWeight ?? 0}%: finalized ${((finalizedAt - deletedAt) / 1000).toFixed(1)} s later; ` +
+        `${result.sent} client requests (${viaWaypoint} through the waypoint, ${result.sent - viaWaypoint} to the Deployment's pods), ${result.meshFailures.length + result.appErrors} failed\n`,
+    );
   });
 });

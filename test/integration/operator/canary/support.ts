@@ -14,7 +14,7 @@ import type { MeshRoute } from '../../../../crds/meshroute.js';
 import { freePort } from '../../../harness/control-plane.js';
 import { deleteNamespace, kubeConfig, kubeconfigPath, newNamespace, POD_ADDRESS_MAPPING, repoRoot, waitFor } from '../../../harness/index.js';
 import { ManagedProcess } from '../../../harness/managed-process.js';
-import { PodApps } from '../../../harness/pod-apps.js';
+import { loopbackAddressOf, PodApps } from '../../../harness/pod-apps.js';
 
 export const config = kubeConfig();
 export const core = config.makeApiClient(k8s.CoreV1Api);
@@ -96,14 +96,23 @@ export interface LoadResult {
   firstAppErrorAt?: number;
   /** When each version first answered (epoch ms). */
   firstSeenAt: Record<string, number>;
-  /** Every answer in order: when, and from which version. */
-  timeline: { at: number; version?: string; status: number }[];
+  /** Every answer in order: when, from which version, and which way the request went. */
+  timeline: { at: number; version?: string; status: number; via: Destination['via'] }[];
 }
 
 export interface LoadOptions {
   headers?: Record<string, string>;
   /** Concurrent workers, each at most 50 req/s (default 2). */
   workers?: number;
+  /** Where each request goes (default: the waypoint listener `port`). */
+  to?: () => Destination;
+}
+
+/** Where one request goes, and by which way (for the record). */
+export interface Destination {
+  host: string;
+  port: number;
+  via: 'waypoint' | 'endpoint';
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -286,9 +295,13 @@ export class CanaryTestEnv {
   }
 
   get(port: number, headers: Record<string, string> = {}): Promise<Response> {
+    return this.call({ host: this.proxyAddress, port, via: 'waypoint' }, headers);
+  }
+
+  private call(to: Destination, headers: Record<string, string>): Promise<Response> {
     const started = performance.now();
     return new Promise((resolve) => {
-      const req = request({ host: this.proxyAddress, port, path: '/', agent: this.agent, headers }, (res) => {
+      const req = request({ host: to.host, port: to.port, path: '/', agent: this.agent, headers }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => {
@@ -309,13 +322,15 @@ export class CanaryTestEnv {
   clientLoad(port: number, options: LoadOptions = {}): { stop: () => Promise<LoadResult> } {
     let running = true;
     const result: LoadResult = { sent: 0, meshFailures: [], appErrors: 0, errorsByVersion: {}, byVersion: {}, firstSeenAt: {}, timeline: [] };
+    const destination = options.to ?? ((): Destination => ({ host: this.proxyAddress, port, via: 'waypoint' }));
     const worker = async (): Promise<void> => {
       const deadline = Date.now() + 300_000;
       while (running && Date.now() < deadline) {
         const started = Date.now();
-        const res = await this.get(port, options.headers);
+        const to = destination();
+        const res = await this.call(to, options.headers ?? {});
         result.sent++;
-        result.timeline.push({ at: Date.now(), status: res.status, ...(res.version ? { version: res.version } : {}) });
+        result.timeline.push({ at: Date.now(), status: res.status, via: to.via, ...(res.version ? { version: res.version } : {}) });
         if (res.version) {
           result.byVersion[res.version] = (result.byVersion[res.version] ?? 0) + 1;
           result.firstSeenAt[res.version] ??= Date.now();
@@ -344,6 +359,43 @@ export class CanaryTestEnv {
     const load = this.clientLoad(port);
     await sleep(1000);
     return Object.keys((await load.stop()).byVersion).sort();
+  }
+
+  /**
+   * Where a client of the apex Service lands, as kube-proxy would send it, kept up to date
+   * every 50 ms: one of the Service's ready endpoints (mapped onto loopback), or the waypoint
+   * listener while the Service has none. The harness runs the waypoint as a process, not as a
+   * pod, so a Service taken over by a MeshRoute selects no pod: its one endpoint is the
+   * listener. Stop it with `stop()`.
+   */
+  followApex(listenerPort: number): { to: () => Destination; stop: () => Promise<void> } {
+    const discovery = config.makeApiClient(k8s.DiscoveryV1Api);
+    let endpoints: Destination[] = [];
+    let next = 0;
+    let running = true;
+    const poll = (async () => {
+      const deadline = Date.now() + 300_000;
+      while (running && Date.now() < deadline) {
+        const slices = await discovery.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector: 'kubernetes.io/service-name=podinfo' }).catch(() => undefined);
+        if (slices) {
+          endpoints = slices.items.flatMap((slice) => {
+            const port = slice.ports?.[0]?.port;
+            if (port === undefined || port === null) return [];
+            return (slice.endpoints ?? [])
+              .filter((e) => e.conditions?.ready !== false)
+              .flatMap((e) => e.addresses.map((address): Destination => ({ host: loopbackAddressOf(address), port, via: 'endpoint' })));
+          });
+        }
+        await sleep(50);
+      }
+    })();
+    return {
+      to: () => (endpoints.length > 0 ? (endpoints[next++ % endpoints.length] as Destination) : { host: this.proxyAddress, port: listenerPort, via: 'waypoint' }),
+      stop: async () => {
+        running = false;
+        await poll;
+      },
+    };
   }
 
   /** Event reasons recorded for the Canary. */
