@@ -308,7 +308,7 @@ export class CanaryController {
 
   private async analyse(canary: Canary, need: Extract<Need, { type: 'analysis' }>, _route: RouteObservation, context: ReconcileContext): Promise<AnalysisAnswer> {
     const checks = buildChecks(
-      { canary, stepStartedAt: Date.parse(need.windowStart) },
+      { canary, stepStartedAt: Date.parse(need.windowStart), mirrored: need.mirrored === true },
       {
         builtin: this.options.builtinProvider,
         template: (ref) => this.templates.get(ref.namespace, ref.name) as unknown as MetricTemplate | undefined,

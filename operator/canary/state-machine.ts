@@ -42,8 +42,11 @@ export type GateWebhook = 'confirm-rollout' | 'confirm-traffic-increase' | 'conf
 export type Need =
   | { type: 'gate'; webhook: GateWebhook }
   | { type: 'pre-rollout' }
-  /** One analysis step over [windowStart, now]; `early`: only a conclusive failure matters. */
-  | { type: 'analysis'; windowStart: string; early: boolean };
+  /**
+   * One analysis step over [windowStart, now]; `early`: only a conclusive failure matters;
+   * `mirrored`: the step sends the canary nothing but mirrored copies, so judge those.
+   */
+  | { type: 'analysis'; windowStart: string; early: boolean; mirrored?: boolean };
 
 export interface AnalysisAnswer {
   verdict: 'pass' | 'fail' | 'inconclusive';
@@ -423,7 +426,7 @@ function progress(s: Step): void {
   const compare = analysis.judge?.mode === 'compare';
   if (sinceAnalysis < s.intervalMs) {
     if (compare && sinceAnalysis >= EARLY_CHECK_INTERVAL_MS) {
-      const early = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: true });
+      const early = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: true, mirrored: desired.kind === 'mirror' });
       if (!early) return;
       if (early.verdict === 'fail' && early.conclusive) {
         s.status.analysisResults = early.results;
@@ -443,7 +446,7 @@ function progress(s: Step): void {
     return s.requeue(s.intervalMs);
   }
 
-  const result = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: false });
+  const result = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: false, mirrored: desired.kind === 'mirror' });
   if (!result) return;
   s.rollout.lastAnalysisAt = s.nowIso;
   s.status.analysisResults = result.results;

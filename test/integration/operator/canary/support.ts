@@ -129,6 +129,8 @@ export class CanaryTestEnv {
   readonly servedByVersion: Record<string, number> = {};
   /** Mirrored copies (x-sluice-mirror: true) the pod apps served, by version. */
   readonly mirroredByVersion: Record<string, number> = {};
+  /** When each version got its first mirrored copy (epoch ms). */
+  readonly firstMirroredAt: Record<string, number> = {};
   private configPort = 0;
   private syncing = true;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
@@ -175,7 +177,14 @@ export class CanaryTestEnv {
     const counted = (pod: k8s.V1Pod): ReturnType<typeof fromEnv> => {
       const settings = fromEnv(pod);
       const count = (counts: Record<string, number>): number => (counts[settings.version] = (counts[settings.version] ?? 0) + 1);
-      return { ...settings, onRequest: (req) => count(req.headers['x-sluice-mirror'] === 'true' ? this.mirroredByVersion : this.servedByVersion) };
+      return {
+        ...settings,
+        onRequest: (req) => {
+          const mirrored = req.headers['x-sluice-mirror'] === 'true';
+          if (mirrored) this.firstMirroredAt[settings.version] ??= Date.now();
+          count(mirrored ? this.mirroredByVersion : this.servedByVersion);
+        },
+      };
     };
     // One PodApps for both Deployments: kwok hands a deleted primary pod's address to the
     // next pod at once, maybe a target pod, and only the PodApps that still serves the old

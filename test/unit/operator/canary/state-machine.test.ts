@@ -187,7 +187,7 @@ describe('canary state machine', () => {
       reconcile(w, at(16)); // 9 s after the ack: not due yet
       expect(w.asked.filter((n) => n.type === 'analysis')).toEqual([]);
       reconcile(w, at(17));
-      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(7).toISOString(), early: false });
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(7).toISOString(), early: false, mirrored: false });
       expect(w.status.canaryWeight).toBe(40);
     });
 
@@ -265,7 +265,7 @@ describe('canary state machine', () => {
       apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
       w.answers.analysis = { ...fail, conclusive: true, summary: 'error rate 5% vs 0.1% (sequential test, 95% confidence)' };
       reconcile(w, at(5));
-      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: true });
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: true, mirrored: false });
       expect(w.status.phase).toBe('Failed');
       expect(w.status.message).toMatch(/failed early/);
     });
@@ -318,9 +318,12 @@ describe('canary state machine', () => {
       expect(routes(out.actions)).toEqual(['mirror:30']);
       apply(w, { kind: 'mirror', mirrorPercent: 30 }, at(2));
       out = reconcile(w, at(13));
+      // The mirror step is judged on the copies the canary answered; the weighted steps are not.
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: false, mirrored: true });
       expect(routes(out.actions)).toContain('weighted:5');
       apply(w, { kind: 'weighted', canaryWeight: 5 }, at(13));
       out = reconcile(w, at(24));
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(13).toISOString(), early: false, mirrored: false });
       expect(routes(out.actions)).toContain('weighted:50');
     });
 
@@ -459,6 +462,7 @@ describe('canary state machine', () => {
       routes(out.actions).forEach((r) => seen.add(r));
       apply(w, { kind: 'mirror', mirrorPercent: 100 }, at(2));
       out = reconcile(w, at(13));
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: false, mirrored: true });
       routes(out.actions).forEach((r) => seen.add(r));
       expect([...seen].sort()).toEqual(['mirror:100', 'primary'].filter((r) => seen.has(r)).sort());
       expect(seen.has('canary')).toBe(false);
