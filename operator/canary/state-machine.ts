@@ -452,6 +452,8 @@ function progress(s: Step): void {
   s.status.analysisResults = result.results;
   s.requeue(s.intervalMs);
 
+  if (result.verdict === 'inconclusive') return inconclusive(s, desired, result);
+  s.rollout.inconclusiveChecks = 0;
   if (result.verdict === 'fail') {
     const failed = (s.status.failedChecks ?? 0) + 1;
     s.status.failedChecks = failed;
@@ -462,11 +464,33 @@ function progress(s: Step): void {
     s.message(`analysis failed (${failed}/${analysis.threshold}): ${result.summary}`);
     return;
   }
-  if (result.verdict === 'inconclusive') {
-    s.message(`analysis inconclusive at ${describeRoute(desired)}: ${result.summary}`);
-    return;
-  }
   advance(s);
+}
+
+/**
+ * How many analyses in a row may go without a verdict before the rollout fails: as many as fit
+ * in progressDeadlineSeconds. No data is not a failure (a quiet canary is not a broken one),
+ * but a rollout nobody can judge must not hold its weight forever either.
+ */
+export function inconclusiveLimit(spec: CanarySpec): number {
+  return Math.max(1, Math.ceil((spec.progressDeadlineSeconds * 1000) / parseIntervalMs(spec.analysis.interval)));
+}
+
+function inconclusive(s: Step, desired: DesiredRoute, result: AnalysisAnswer): void {
+  const count = (s.rollout.inconclusiveChecks ?? 0) + 1;
+  const limit = inconclusiveLimit(s.spec);
+  s.rollout.inconclusiveChecks = count;
+  if (count >= limit) {
+    return rollback(s, `no verdict in ${count} analyses in a row (progressDeadlineSeconds ${s.spec.progressDeadlineSeconds}s): ${result.summary}`);
+  }
+  if (count === 1) {
+    s.event(
+      'Warning',
+      'AnalysisInconclusive',
+      `Analysis inconclusive at ${describeRoute(desired)}: ${result.summary}. The rollout holds; it is rolled back after ${limit} inconclusive analyses in a row (progressDeadlineSeconds ${s.spec.progressDeadlineSeconds}s)`,
+    );
+  }
+  s.message(`analysis inconclusive (${count}/${limit}) at ${describeRoute(desired)}: ${result.summary}`);
 }
 
 /** The route of the current step of an active rollout. */
@@ -530,6 +554,7 @@ function takeStep(s: Step, route: DesiredRoute): void {
   }
   s.route(route);
   s.status.failedChecks = 0;
+  s.rollout.inconclusiveChecks = 0;
   s.message(`advanced to ${describeRoute(route)}`);
   s.event('Normal', 'WeightIncreased', `Advanced to ${describeRoute(route)}`);
   s.requeue(POLL_MS);

@@ -1,6 +1,7 @@
 import type { CanarySpec, CanaryStatus } from '../../../../crds/canary.js';
 import {
   decide,
+  inconclusiveLimit,
   routeKey,
   type AnalysisAnswer,
   type Answers,
@@ -257,6 +258,77 @@ describe('canary state machine', () => {
       reconcile(w, at(13));
       expect(w.status).toMatchObject({ phase: 'Progressing', failedChecks: 0, canaryWeight: 20 });
       expect(w.status.message).toMatch(/inconclusive.*fewer than minRequests/);
+    });
+
+    describe('analyses without a verdict', () => {
+      const quiet: AnalysisAnswer = {
+        verdict: 'inconclusive',
+        conclusive: false,
+        results: [],
+        summary: 'request-success-rate: no data in the last 10s (backend podinfo-canary served no requests in the window), so it was not judged',
+      };
+
+      it.each([
+        { progressDeadlineSeconds: 60, interval: '10s', limit: 6 },
+        { progressDeadlineSeconds: 600, interval: '1m', limit: 10 },
+        { progressDeadlineSeconds: 45, interval: '10s', limit: 5 },
+        { progressDeadlineSeconds: 5, interval: '1m', limit: 1 },
+      ])('allow ceil(progressDeadlineSeconds / interval) in a row: $progressDeadlineSeconds s / $interval → $limit', ({ progressDeadlineSeconds, interval, limit }) => {
+        expect(inconclusiveLimit(spec({ interval }, { progressDeadlineSeconds }))).toBe(limit);
+      });
+
+      /** Runs analyses at 20% with the given verdicts, one per interval; returns each reconcile's events. */
+      function run(verdicts: AnalysisAnswer[]): { w: World; events: string[][] } {
+        const w = progressing();
+        reconcile(w, at(2));
+        apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+        const seen: string[][] = [];
+        verdicts.forEach((verdict, i) => {
+          const weight = w.status.canaryWeight ?? 0;
+          w.answers.analysis = verdict;
+          seen.push(events(reconcile(w, at(13 + 11 * i)).actions));
+          // The proxies apply a new step at once.
+          if (w.status.canaryWeight !== weight) apply(w, { kind: 'weighted', canaryWeight: w.status.canaryWeight ?? 0 }, at(13 + 11 * i));
+        });
+        return { w, events: seen };
+      }
+
+      it('hold the weight, say so and warn once, then roll back at the limit naming the metric', () => {
+        const { w, events: seen } = run(Array.from({ length: 5 }, () => quiet));
+        expect(w.status).toMatchObject({ phase: 'Progressing', canaryWeight: 20, failedChecks: 0 });
+        expect(w.status.rollout?.inconclusiveChecks).toBe(5);
+        expect(w.status.message).toBe(`analysis inconclusive (5/6) at canary weight 20%: ${quiet.summary}`);
+        expect(seen).toEqual([['AnalysisInconclusive'], [], [], [], []]);
+        w.answers.analysis = quiet;
+        const out = reconcile(w, at(13 + 11 * 5));
+        expect(w.status).toMatchObject({ phase: 'Failed', canaryWeight: 0 });
+        expect(w.status.message).toBe(`rolled back: no verdict in 6 analyses in a row (progressDeadlineSeconds 60s): ${quiet.summary}`);
+        expect(routes(out.actions)).toEqual(['primary']);
+        expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', reason: 'RolledBack', message: expect.stringContaining('request-success-rate: no data') }));
+      });
+
+      it.each([
+        { between: 'a passing analysis', verdict: pass, weight: 40 },
+        { between: 'a failed analysis', verdict: fail, weight: 20 },
+      ])('start counting again after $between', ({ verdict, weight }) => {
+        const { w, events: seen } = run([quiet, quiet, quiet, quiet, verdict, quiet, quiet, quiet, quiet, quiet]);
+        expect(w.status.phase).toBe('Progressing');
+        expect(w.status.canaryWeight).toBe(weight);
+        expect(w.status.rollout?.inconclusiveChecks).toBe(5);
+        // A new run of inconclusive analyses warns again.
+        expect(seen.filter((e) => e.includes('AnalysisInconclusive'))).toHaveLength(2);
+      });
+
+      it('count the iterations of blue/green and A/B alike', () => {
+        const w = progressing(spec({ stepWeight: undefined, maxWeight: undefined, iterations: 3, mirror: true }));
+        w.answers.analysis = quiet;
+        reconcile(w, at(2));
+        apply(w, { kind: 'mirror', mirrorPercent: 100 }, at(2));
+        for (let i = 0; i < 6; i++) reconcile(w, at(13 + 11 * i));
+        expect(w.status.phase).toBe('Failed');
+        expect(w.status.iterations).toBe(0);
+        expect(w.status.message).toMatch(/no verdict in 6 analyses in a row/);
+      });
     });
 
     it('rolls back within seconds on a conclusive early failure of the compare judge', () => {
