@@ -53,6 +53,22 @@ function sources(store: LiveWindowStore, now: number, templates: MetricTemplate[
   };
 }
 
+/** A Prometheus stand-in that records the queries it is sent and answers each with `value`. */
+function recordingProvider(queries: string[], value: number): MetricProvider {
+  return {
+    type: 'prometheus',
+    description: 'a recording provider',
+    query: async (q) => {
+      queries.push(q);
+      return value;
+    },
+    builtinQuery: () => '',
+    requestCount: async () => 0,
+    traffic: async () => [],
+    healthCheck: async () => undefined,
+  };
+}
+
 const signal = new AbortController().signal;
 const { canary: CANARY, primary: PRIMARY } = canaryBackends(canaryWith([]));
 
@@ -150,18 +166,7 @@ describe('checks built from a Canary', () => {
 
   it('renders Flagger variables into a template query before running it', async () => {
     const queries: string[] = [];
-    const recording: MetricProvider = {
-      type: 'prometheus',
-      description: 'a recording provider',
-      query: async (q) => {
-        queries.push(q);
-        return 42;
-      },
-      builtinQuery: () => '',
-      requestCount: async () => 0,
-      traffic: async () => [],
-      healthCheck: async () => undefined,
-    };
+    const recording = recordingProvider(queries, 42);
     const canary = canaryWith([
       { name: 'queue', templateRef: { name: 'lag', namespace: 'shared' }, thresholdRange: { max: 100 }, interval: '2m', templateVariables: { topic: 'orders' } },
     ]);
@@ -244,18 +249,7 @@ describe('checks built from a Canary', () => {
       const store = new LiveWindowStore();
       simulateMirror(store, 60, 10, { errorRate: 0.03, latencyMs: 5 });
       const queries: string[] = [];
-      const recording: MetricProvider = {
-        type: 'prometheus',
-        description: 'a recording provider',
-        query: async (q) => {
-          queries.push(q);
-          return 1;
-        },
-        builtinQuery: () => '',
-        requestCount: async () => 0,
-        traffic: async () => [],
-        healthCheck: async () => undefined,
-      };
+      const recording = recordingProvider(queries, 1);
       const canary = canaryWith([
         { name: 'errors', templateRef: { name: 'error-rate' }, thresholdRange: { max: 1 } },
         { name: 'five-xx', templateRef: { name: 'five-xx' }, thresholdRange: { max: 5 } },

@@ -10,30 +10,20 @@ import { CanaryTestEnv, canaryFor, sleep } from './support.js';
 
 const ITERATIONS = 3;
 
-const env = new CanaryTestEnv('canary-bluegreen', '127.18.254.6');
-
-beforeAll(
-  () =>
-    env.start(
-      canaryFor({
-        interval: '5s',
-        threshold: 2,
-        stepWeight: undefined,
-        maxWeight: undefined,
-        iterations: ITERATIONS,
-        mirror: true,
-        metrics: [
-          { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '5s' },
-          { name: 'request-duration', thresholdRange: { max: 500 }, interval: '5s' },
-        ],
-      }),
-    ),
-  120_000,
+const env = new CanaryTestEnv('canary-bluegreen', '127.18.254.6').hooks(() =>
+  env.start(
+    canaryFor({
+      stepWeight: undefined,
+      maxWeight: undefined,
+      iterations: ITERATIONS,
+      mirror: true,
+      metrics: [
+        { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '5s' },
+        { name: 'request-duration', thresholdRange: { max: 500 }, interval: '5s' },
+      ],
+    }),
+  ),
 );
-
-afterAll(() => env.stop());
-// Traffic reached our pod apps, not another test run's on the same addresses.
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
 
 /** "600 mirrored copies" in an analysis message: how many copies the verdict rested on. */
 const copiesJudged = (message: string | undefined): number => Number(/([\d,]+) mirrored copies/.exec(message ?? '')?.[1]?.replace(/,/g, '') ?? NaN);
@@ -42,9 +32,7 @@ describe('canary controller: blue/green with mirroring', () => {
   let port: number;
 
   it('initializes', async () => {
-    await env.waitForPhase('Initialized', 60_000);
-    port = await env.listenerPort();
-    await env.waitForTargetScaledToZero();
+    port = await env.initialize();
     expect(await env.versionsServed(port)).toEqual(['v1']);
   });
 
@@ -80,15 +68,8 @@ describe('canary controller: blue/green with mirroring', () => {
     const load = env.clientLoad(port);
     const startedAt = Date.now();
     await env.rollOut('v3');
-    // Until the last iteration (the next pass promotes, which switches clients over by design).
-    let last = await env.readCanary();
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline && !(last.status?.phase === 'Progressing' && last.status.lastAppliedSpec !== last.status.lastPromotedSpec && (last.status.iterations ?? 0) >= ITERATIONS - 1)) {
-      expect(['Failed', 'Progressing']).toContain(last.status?.phase);
-      await sleep(100);
-      last = await env.readCanary();
-    }
-    expect(last.status?.iterations).toBe(ITERATIONS - 1);
+    // Until the last iteration, clients must never see the canary.
+    const last = await env.waitForIterations(ITERATIONS - 1, ['Failed', 'Progressing']);
     const result = await load.stop();
     const mirrored = env.mirroredByVersion['v3'] ?? 0;
 

@@ -4,17 +4,10 @@
 // service back to the user's Deployment without a failed request. Clients follow the apex
 // Service the way kube-proxy would (through the waypoint while a MeshRoute holds it, to the
 // Deployment's pods once it is released), so the whole hand-over is under load.
-import type { MeshRoute } from '../../../../crds/meshroute.js';
 import { waitFor } from '../../../harness/index.js';
-import { apps, CanaryTestEnv, canaryFor, core, custom, sleep } from './support.js';
+import { apps, CanaryTestEnv, canaryFor, core, sleep } from './support.js';
 
-const env = new CanaryTestEnv('canary-lifecycle', '127.18.254.11');
-
-beforeAll(() => env.start(canaryFor()), 120_000);
-
-afterAll(() => env.stop());
-// Traffic reached our pod apps, not another test run's on the same addresses.
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+const env = new CanaryTestEnv('canary-lifecycle', '127.18.254.11').hooks(() => env.start(canaryFor()));
 
 const image = async (name: string): Promise<string | undefined> =>
   (await apps.readNamespacedDeployment({ name, namespace: env.namespace })).spec?.template.spec?.containers[0]?.image;
@@ -57,20 +50,8 @@ describe('canary controller: initialization and deletion', () => {
       { timeoutMs: 60_000, intervalMs: 50, describe: () => JSON.stringify(before.status, null, 1) },
     );
     const deletedAt = Date.now();
-    await custom.deleteNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'canaries', name: 'podinfo' });
-    let last = before;
-    await waitFor(
-      'the Canary to be finalized and gone',
-      async () => {
-        try {
-          last = await env.readCanary();
-          return false;
-        } catch {
-          return true;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 50, describe: () => JSON.stringify({ finalizers: last.metadata.finalizers, status: last.status }, null, 1) },
-    );
+    await env.deleteCanary();
+    await env.waitForCanaryGone();
     const finalizedAt = Date.now();
     // Clients carry on well after the hand-over: the Service must keep answering on its own.
     await sleep(3_000);
@@ -96,20 +77,10 @@ describe('canary controller: initialization and deletion', () => {
     expect(Object.keys(service.metadata?.annotations ?? {}).filter((k) => k.startsWith('sluice.dev/'))).toEqual([]);
     // Nothing of the Canary is left to take the Service with it when it is garbage-collected.
     expect(service.metadata?.ownerReferences ?? []).toEqual([]);
-    await waitFor(
-      'the primary Deployment, the -primary/-canary Services and the MeshRoute to be removed',
-      async () => {
-        const deployments = await apps.listNamespacedDeployment({ namespace: env.namespace });
-        const services = await core.listNamespacedService({ namespace: env.namespace });
-        const routes = (await custom.listNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'meshroutes' })) as { items: MeshRoute[] };
-        return (
-          deployments.items.map((d) => d.metadata?.name).join() === 'podinfo' &&
-          services.items.map((s) => s.metadata?.name).join() === 'podinfo' &&
-          routes.items.length === 0
-        );
-      },
-      { timeoutMs: 30_000 },
-    );
+    await env.waitForCleanup();
+    // Only the user's own objects are left.
+    expect((await apps.listNamespacedDeployment({ namespace: env.namespace })).items.map((d) => d.metadata?.name)).toEqual(['podinfo']);
+    expect((await core.listNamespacedService({ namespace: env.namespace })).items.map((s) => s.metadata?.name)).toEqual(['podinfo']);
     expect(await env.eventReasons()).toContain('Terminated');
     const viaWaypoint = result.timeline.filter((r) => r.via === 'waypoint').length;
     process.stdout.write(

@@ -2,7 +2,8 @@
 // (canary + MeshRoute controllers, config server), a real sluice-proxy process with a
 // TokenRequest token, and the demo app running for every kwok pod of the target and the
 // primary (its version, error rate and latency come from the pod's env). Clients call the
-// apex through the waypoint listener.
+// apex through the waypoint listener, or follow the apex Service as kube-proxy would.
+// Tests that bring their own objects (the GitOps test) start only the mesh (startMesh()).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ export const config = kubeConfig();
 export const core = config.makeApiClient(k8s.CoreV1Api);
 export const apps = config.makeApiClient(k8s.AppsV1Api);
 export const custom = config.makeApiClient(k8s.CustomObjectsApi);
+const discovery = config.makeApiClient(k8s.DiscoveryV1Api);
 
 export interface AppEnv {
   errorRate?: number;
@@ -144,8 +146,35 @@ export class CanaryTestEnv {
     this.cleanups.push(() => this.agent.destroy());
   }
 
+  /**
+   * Registers the test file's lifecycle: `start` before all its tests, `stop` (after the
+   * environment's own) after them, and after each test the check that traffic reached this
+   * run's pod apps, not another test run's on the same addresses.
+   */
+  hooks(start: () => Promise<void>, stop?: () => Promise<void>): this {
+    beforeAll(start, 120_000);
+    afterAll(async () => {
+      await this.stop();
+      await stop?.();
+    });
+    afterEach(() => expect([...this.addressConflicts]).toEqual([]));
+    return this;
+  }
+
   /** Namespace, operator, proxy and pod apps; then the target Deployment and the Canary. */
   async start(canary: Canary, initial: k8s.V1Deployment = demoTarget('v1'), extraOperatorArgs: string[] = []): Promise<void> {
+    await this.startMesh(extraOperatorArgs);
+    this.startPodApps();
+    await apps.createNamespacedDeployment({ namespace: this.namespace, body: initial });
+    await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', body: canary });
+  }
+
+  /**
+   * The control plane's share: CRDs, a fresh namespace, the operator and a waypoint proxy
+   * that authenticates with a TokenRequest token of the namespace's sluice-waypoint
+   * ServiceAccount. Routes count as applied only once this proxy has acknowledged them.
+   */
+  async startMesh(extraOperatorArgs: string[] = []): Promise<void> {
     await installCrds(config);
     this.namespace = await newNamespace(this.tag);
     const namespace = this.namespace;
@@ -171,8 +200,10 @@ export class CanaryTestEnv {
       logFile: join(this.dir, 'proxy.log'),
     });
     this.cleanups.push(() => proxy.stop());
+  }
 
-    // The "kubelet": a process for every running pod of the target and the primary.
+  /** The "kubelet": a process for every running pod of the target and the primary. */
+  private startPodApps(): void {
     const fromEnv = PodApps.fromPodEnv(8080);
     const counted = (pod: k8s.V1Pod): ReturnType<typeof fromEnv> => {
       const settings = fromEnv(pod);
@@ -189,7 +220,7 @@ export class CanaryTestEnv {
     // One PodApps for both Deployments: kwok hands a deleted primary pod's address to the
     // next pod at once, maybe a target pod, and only the PodApps that still serves the old
     // pod's grace period can hand the address over (two instances would collide on it).
-    this.podApps = [new PodApps(core, namespace, 'app in (podinfo,podinfo-primary)', counted)];
+    this.podApps = [new PodApps(core, this.namespace, 'app in (podinfo,podinfo-primary)', counted)];
     const loop = (async () => {
       while (this.syncing) {
         for (const pods of this.podApps) {
@@ -207,9 +238,6 @@ export class CanaryTestEnv {
       await loop;
       for (const pods of this.podApps) await pods.stop();
     });
-
-    await apps.createNamespacedDeployment({ namespace, body: initial });
-    await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'canaries', body: canary });
   }
 
   private extraOperatorArgs: string[] = [];
@@ -274,6 +302,70 @@ export class CanaryTestEnv {
       { timeoutMs, intervalMs, describe: () => JSON.stringify(last?.status, null, 1) + (this.operator && !this.operator.running ? `\n${this.operator.describeExit()}` : '') },
     );
     return last as Canary;
+  }
+
+  /**
+   * Waits for the Canary to be Initialized with the target scaled to zero; resolves with the
+   * waypoint listener port of the apex.
+   */
+  async initialize(): Promise<number> {
+    await this.waitForPhase('Initialized', 60_000);
+    const port = await this.listenerPort();
+    await this.waitForTargetScaledToZero();
+    return port;
+  }
+
+  /**
+   * Waits until a blue/green or A/B analysis is at `iterations` (the pass after the last one
+   * promotes, which switches everyone over by design), checking on the way that the phase
+   * stays one of `phases`.
+   */
+  async waitForIterations(iterations: number, phases: readonly string[], timeoutMs = 90_000): Promise<Canary> {
+    let last = await this.readCanary();
+    const deadline = Date.now() + timeoutMs;
+    const reached = (c: Canary): boolean => c.status?.phase === 'Progressing' && c.status.lastAppliedSpec !== c.status.lastPromotedSpec && (c.status.iterations ?? 0) >= iterations;
+    while (Date.now() < deadline && !reached(last)) {
+      expect(phases).toContain(last.status?.phase);
+      await sleep(100);
+      last = await this.readCanary();
+    }
+    expect(last.status?.iterations).toBe(iterations);
+    return last;
+  }
+
+  async deleteCanary(): Promise<void> {
+    await custom.deleteNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', name: 'podinfo' });
+  }
+
+  /** Waits until the finalizer is removed and the Canary is gone. */
+  async waitForCanaryGone(timeoutMs = 60_000): Promise<void> {
+    let last: Canary | undefined;
+    await waitFor(
+      'the Canary to be finalized and gone',
+      async () => {
+        try {
+          last = await this.readCanary();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs, intervalMs: 50, describe: () => JSON.stringify({ finalizers: last?.metadata.finalizers, status: last?.status }, null, 1) },
+    );
+  }
+
+  /** Waits until what a Canary creates is gone: the primary Deployment, the -primary/-canary Services and the MeshRoute. */
+  async waitForCleanup(): Promise<void> {
+    await waitFor(
+      'the primary Deployment, the -primary/-canary Services and the MeshRoute to be removed',
+      async () => {
+        const deployments = await apps.listNamespacedDeployment({ namespace: this.namespace });
+        const services = await core.listNamespacedService({ namespace: this.namespace });
+        const routes = (await custom.listNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'meshroutes' })) as { items: MeshRoute[] };
+        return !deployments.items.some((d) => d.metadata?.name === 'podinfo-primary') && services.items.every((s) => !s.metadata?.name?.match(/-(primary|canary)$/)) && routes.items.length === 0;
+      },
+      { timeoutMs: 30_000 },
+    );
   }
 
   async listenerPort(): Promise<number> {
@@ -378,23 +470,13 @@ export class CanaryTestEnv {
    * listener. Stop it with `stop()`.
    */
   followApex(listenerPort: number): { to: () => Destination; stop: () => Promise<void> } {
-    const discovery = config.makeApiClient(k8s.DiscoveryV1Api);
     let endpoints: Destination[] = [];
     let next = 0;
     let running = true;
     const poll = (async () => {
       const deadline = Date.now() + 300_000;
       while (running && Date.now() < deadline) {
-        const slices = await discovery.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector: 'kubernetes.io/service-name=podinfo' }).catch(() => undefined);
-        if (slices) {
-          endpoints = slices.items.flatMap((slice) => {
-            const port = slice.ports?.[0]?.port;
-            if (port === undefined || port === null) return [];
-            return (slice.endpoints ?? [])
-              .filter((e) => e.conditions?.ready !== false)
-              .flatMap((e) => e.addresses.map((address): Destination => ({ host: loopbackAddressOf(address), port, via: 'endpoint' })));
-          });
-        }
+        endpoints = (await this.apexEndpoints().catch(() => undefined)) ?? endpoints;
         await sleep(50);
       }
     })();
@@ -405,6 +487,18 @@ export class CanaryTestEnv {
         await poll;
       },
     };
+  }
+
+  /** The ready endpoints of the apex Service's EndpointSlices, mapped onto loopback. */
+  async apexEndpoints(): Promise<Destination[]> {
+    const slices = await discovery.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector: 'kubernetes.io/service-name=podinfo' });
+    return slices.items.flatMap((slice) => {
+      const port = slice.ports?.[0]?.port;
+      if (port === undefined || port === null) return [];
+      return (slice.endpoints ?? [])
+        .filter((e) => e.conditions?.ready !== false)
+        .flatMap((e) => e.addresses.map((address): Destination => ({ host: loopbackAddressOf(address), port, via: 'endpoint' })));
+    });
   }
 
   /** Event reasons recorded for the Canary. */
