@@ -11,6 +11,10 @@
 //   to compare with), whatever the mode.
 // - A provider that fails gives an "error" result (counted as a failed check by the runner),
 //   except "no data", which is an inconclusive result: no traffic is not a broken canary.
+// - While the step sends the canary nothing but mirrored copies (a mirror step, blue/green
+//   with mirroring), the builtin metrics judge the copies the canary answered: its served
+//   requests are none. The primary still counts what it served clients, which are the very
+//   requests that were copied. Templates see it as {{ mirrored }}.
 
 import { formatDuration, parseDuration, type Canary, type CanaryMetric, type MetricTemplate, type BuiltinMetric, BUILTIN_METRICS } from '../crds/index.js';
 import { BUILTIN_METRIC_QUERY, builtinUnit, evaluateBuiltin, isBuiltinQuery } from './builtin-metrics.js';
@@ -59,6 +63,8 @@ export interface AnalysisStep {
   canary: Pick<Canary, 'metadata' | 'spec'>;
   /** When every proxy acknowledged the current traffic step (epoch ms): windows start no earlier. */
   stepStartedAt?: number;
+  /** The step sends the canary only mirrored copies: judge it on those. */
+  mirrored?: boolean;
 }
 
 /** Backend (Service) names of a Canary: `<apex>-primary` and `<apex>-canary`. */
@@ -67,8 +73,9 @@ export function canaryBackends(canary: Pick<Canary, 'spec'>): { primary: string;
   return { primary: `${apex}-primary`, canary: `${apex}-canary` };
 }
 
-export function templateModel(canary: Pick<Canary, 'metadata' | 'spec'>, metric: CanaryMetric): TemplateModel {
+export function templateModel(canary: Pick<Canary, 'metadata' | 'spec'>, metric: CanaryMetric, mirrored = false): TemplateModel {
   return {
+    mirrored: mirrored ? 'true' : 'false',
     name: canary.metadata.name,
     namespace: canary.metadata.namespace ?? '',
     target: canary.spec.targetRef.name,
@@ -135,6 +142,7 @@ export function buildChecks(step: AnalysisStep, sources: CheckSources): MetricCh
     windowMs: setting.windowMs,
     notBefore: step.stepStartedAt,
     signal,
+    ...(step.mirrored ? { mirroredBackends: [backends.canary] } : {}),
   });
 
   const thresholdBuiltin = (metric: BuiltinMetric, setting: MetricSetting): MetricCheck => ({
@@ -160,6 +168,7 @@ export function buildChecks(step: AnalysisStep, sources: CheckSources): MetricCh
         requests,
         minRequests: judge.minRequests,
         window: setting.window,
+        mirrored: step.mirrored,
       });
       return fromJudgement(setting.metric.name, judgement, typeof value === 'number' ? value : undefined);
     },
@@ -204,6 +213,7 @@ export function buildChecks(step: AnalysisStep, sources: CheckSources): MetricCh
               requests: canaryTotal?.requests ?? 0,
               minRequests: judge.minRequests,
               window,
+              mirrored: step.mirrored,
             }),
           );
         }
@@ -220,7 +230,7 @@ export function buildChecks(step: AnalysisStep, sources: CheckSources): MetricCh
       const template = sources.template({ name: ref.name, namespace: refNamespace });
       if (!template) return errorResult(setting.metric.name, new Error(`MetricTemplate ${refNamespace}/${ref.name} not found`));
       const provider = sources.providerFor(template);
-      const query = provider.type === 'builtin' ? template.spec.query : renderQuery(template.spec.query, templateModel(canary, setting.metric));
+      const query = provider.type === 'builtin' ? template.spec.query : renderQuery(template.spec.query, templateModel(canary, setting.metric, step.mirrored));
       const ctx = { ...context(setting, signal), backend: backends.canary };
       let value: number | undefined;
       let noDataReason: string | undefined;
@@ -242,6 +252,7 @@ export function buildChecks(step: AnalysisStep, sources: CheckSources): MetricCh
         requests,
         minRequests: requests === undefined ? undefined : judge.minRequests,
         window: setting.window,
+        mirrored: provider.type === 'builtin' && step.mirrored,
       });
       return fromJudgement(setting.metric.name, judgement, value);
     },

@@ -12,12 +12,28 @@
 // - the store may start long after a proxy did (operator restart): a proxy's first report is
 //   then the baseline, rather than everything it counted since it started.
 //
+// Mirrored copies are kept as series of their own (mirroredSeries(backend)), so a window of a
+// backend's served traffic never includes them and a mirror step can be judged on them alone.
+//
 // Deterministic and free of I/O: time comes in as arguments, so it is unit-tested directly.
 
 import { LATENCY_BUCKETS_MS, type BackendCounters, type StatsReport } from '../proxy/stats-report.js';
 import type { Histogram } from './stats/histogram.js';
 
 const BUCKETS = LATENCY_BUCKETS_MS.length + 1;
+
+/**
+ * The series of the mirrored copies a backend answered. "/" never occurs in a backend name (a
+ * Service name, optionally with ":port"), so the key cannot collide with a backend's own.
+ */
+export function mirroredSeries(backend: string): string {
+  return `${backend}/mirrored`;
+}
+
+/** A report's counters by series: each backend's served requests, then its mirrored copies. */
+function seriesOf(report: StatsReport): [string, BackendCounters][] {
+  return [...Object.entries(report.backends), ...Object.entries(report.mirrored ?? {}).map(([backend, c]): [string, BackendCounters] => [mirroredSeries(backend), c])];
+}
 
 export function emptyCounters(): BackendCounters {
   return { requests: 0, errors: 0, latencyCounts: new Array<number>(BUCKETS).fill(0), latencySumMs: 0 };
@@ -127,7 +143,8 @@ export class LiveWindowStore {
    * when given, so that skewed proxy clocks cannot move counts between windows.
    */
   ingest(namespace: string, report: StatsReport, receivedAt: number = report.at): void {
-    for (const [backend, counters] of Object.entries(report.backends)) validateCounters(report.proxyId, backend, counters);
+    const series = seriesOf(report);
+    for (const [backend, counters] of series) validateCounters(report.proxyId, backend, counters);
     let incarnations = this.scopes.get(namespace);
     if (!incarnations) {
       incarnations = new Map();
@@ -143,7 +160,7 @@ export class LiveWindowStore {
     // A late duplicate of an older report carries nothing new.
     if (previous && receivedAt < previous.at) return;
     const totals = new Map(previous?.totals ?? []);
-    for (const [backend, raw] of Object.entries(report.backends)) {
+    for (const [backend, raw] of series) {
       const before = inc.lastRaw.get(backend);
       const growth = before && !wentDown(before, raw) ? subtractCounters(raw, before) : raw;
       totals.set(backend, addCounters(totals.get(backend) ?? emptyCounters(), growth));

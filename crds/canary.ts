@@ -498,7 +498,12 @@ export const canarySpec = object(
     service,
     analysis,
     progressDeadlineSeconds: withDefault(
-      integer({ description: 'Seconds a Deployment may take to become ready before the rollout fails.', minimum: 1, format: 'int32' }),
+      integer({
+        description:
+          'Seconds a Deployment may take to become ready, and the analysis may go without a verdict (ceil(progressDeadlineSeconds / interval) inconclusive analyses in a row), before the rollout fails.',
+        minimum: 1,
+        format: 'int32',
+      }),
       600,
     ),
     skipAnalysis: optional(boolean({ description: 'Promote new revisions without analysis (emergency fixes).' })),
@@ -553,6 +558,9 @@ const rolloutProgress = object(
     lastAnalysisAt: optional(timestamp('When the last analysis ran.')),
     mirrorDone: optional(boolean({ description: 'The mirroring step of this rollout is over.' })),
     stalled: optional(boolean({ description: 'A Deployment missed its progress deadline.' })),
+    inconclusiveChecks: optional(
+      integer({ description: 'Analyses in a row without a verdict (no data, too little traffic) at the current step.', minimum: 0, format: 'int32' }),
+    ),
   },
   { description: 'Bookkeeping of the rollout in progress, so that a restarted operator carries on where the last one stopped.' },
 );

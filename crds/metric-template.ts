@@ -41,8 +41,11 @@ export const BUILTIN_QUERIES = [
 ] as const;
 export type BuiltinQuery = (typeof BUILTIN_QUERIES)[number];
 
-/** Variables a query may use, Flagger's names: {{ name }}, {{ namespace }}, ... */
-export const METRIC_TEMPLATE_VARIABLES = ['name', 'namespace', 'target', 'service', 'interval', 'variables'] as const;
+/**
+ * Variables a query may use: Flagger's ({{ name }}, {{ namespace }}, ...) and Sluice's own
+ * {{ mirrored }} ("true" while the step sends the canary only mirrored copies).
+ */
+export const METRIC_TEMPLATE_VARIABLES = ['name', 'namespace', 'target', 'service', 'interval', 'mirrored', 'variables'] as const;
 
 export const metricTemplateSpec = object(
   {
@@ -71,7 +74,7 @@ export const metricTemplateSpec = object(
     ),
     query: string({
       description:
-        'The query, a template with Flagger variables: {{ name }}, {{ namespace }}, {{ target }}, {{ service }}, {{ interval }}, {{ variables.NAME }}. For the builtin provider, one of: ' +
+        'The query, a template with Flagger variables: {{ name }}, {{ namespace }}, {{ target }}, {{ service }}, {{ interval }}, {{ variables.NAME }}, and {{ mirrored }} ("true" while the step sends the canary only mirrored copies, for mirrored="{{ mirrored }}" on the proxies\' metrics). For the builtin provider, one of: ' +
         BUILTIN_QUERIES.join(', ') +
         '.',
       minLength: 1,

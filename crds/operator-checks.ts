@@ -38,7 +38,7 @@ export const OPERATOR_RULES: readonly OperatorRule[] = [
   { kind: 'Canary', rule: 'Every alert providerRef must name an existing AlertProvider.', pure: false },
   { kind: 'MeshRoute', rule: 'Regular expressions in matches must also compile as JavaScript RegExps, without the RE2-only syntax listed for Canary.', pure: true },
   { kind: 'MeshRoute', rule: 'Only one MeshRoute may take over a given Service port; the apex Service and every backend and mirror Service must exist.', pure: false },
-  { kind: 'MetricTemplate', rule: 'A query may only use the variables name, namespace, target, service, interval and variables.NAME.', pure: true },
+  { kind: 'MetricTemplate', rule: 'A query may only use the variables name, namespace, target, service, interval, mirrored and variables.NAME.', pure: true },
   { kind: 'MetricTemplate', rule: 'A prometheus query must be valid PromQL (checked when it first runs) and secretRef must name a Secret with key token, or keys username and password.', pure: false },
   { kind: 'AlertProvider', rule: 'secretRef must name a Secret with the key address holding an http(s) URL.', pure: false },
 ];

@@ -345,6 +345,7 @@ export class Exchange {
       return;
     }
     const route = this.route;
+    const sentAt = performance.now();
     this.ctx.mirrorStarted(this.listener.name);
     this.mirror = this.ctx.forwarder.startMirror(
       {
@@ -357,10 +358,15 @@ export class Exchange {
       },
       (r) => {
         this.ctx.mirrorEnded(this.listener.name);
-        if ('status' in r) this.ctx.metrics.recordRequest(route, m.backend, r.status, true, undefined);
-        else if (r.failure === 'body-overflow') this.ctx.metrics.mirrorDrop(route, m.backend, 'body-overflow');
-        else if (r.failure === 'abandoned') this.ctx.metrics.mirrorDrop(route, m.backend, 'client-gone');
-        else this.ctx.metrics.recordRequest(route, m.backend, 0, true, undefined);
+        if (!('status' in r) && (r.failure === 'body-overflow' || r.failure === 'abandoned')) {
+          // Given up on by the proxy, not answered by the backend: says nothing about it.
+          this.ctx.metrics.mirrorDrop(route, m.backend, r.failure === 'abandoned' ? 'client-gone' : 'body-overflow');
+          return;
+        }
+        const elapsedMs = performance.now() - sentAt;
+        const status = 'status' in r ? r.status : 0;
+        this.ctx.metrics.recordRequest(route, m.backend, status, true, elapsedMs / 1000);
+        this.ctx.stats.recordMirrored(m.backend, status === 0 || status >= 500, elapsedMs);
       },
     );
   }

@@ -28,10 +28,11 @@ interface SeriesSlot {
   readonly codes: Map<number, PendingCount>;
   readonly mirroredCodes: Map<number, PendingCount>;
   duration: DurationSeries | undefined;
+  mirroredDuration: DurationSeries | undefined;
 }
 
 interface DurationSeries {
-  readonly labels: { route: string; backend: string };
+  readonly labels: { route: string; backend: string; mirrored: string };
   /** Non-cumulative counts per bucket of DURATION_BUCKETS_SECONDS, then +Inf. */
   readonly counts: number[];
   sum: number;
@@ -47,7 +48,7 @@ function observe(series: DurationSeries, seconds: number): void {
   series.count++;
 }
 
-type DurationLabel = 'route' | 'backend' | 'le';
+type DurationLabel = 'route' | 'backend' | 'mirrored' | 'le';
 
 /**
  * A prom-client Histogram whose series live in plain arrays that the hot path updates
@@ -66,8 +67,8 @@ class RequestDurationHistogram extends Histogram<DurationLabel> {
     this.metricHelp = config.help;
   }
 
-  series(route: string, backend: string): DurationSeries {
-    const s: DurationSeries = { labels: { route, backend }, counts: new Array<number>(DURATION_BUCKETS_SECONDS.length + 1).fill(0), sum: 0, count: 0 };
+  series(route: string, backend: string, mirrored: boolean): DurationSeries {
+    const s: DurationSeries = { labels: { route, backend, mirrored: mirrored ? 'true' : 'false' }, counts: new Array<number>(DURATION_BUCKETS_SECONDS.length + 1).fill(0), sum: 0, count: 0 };
     this.all?.push(s);
     return s;
   }
@@ -112,8 +113,8 @@ export class ProxyMetrics {
 
   private readonly duration = new RequestDurationHistogram({
     name: 'sluice_request_duration_seconds',
-    help: 'Time from the arrival of a request to the end of its response, mirrored copies excluded.',
-    labelNames: ['route', 'backend'],
+    help: 'Time from the arrival of a request to the end of its response; for mirrored copies (mirrored="true"), from sending the copy to the end of its answer.',
+    labelNames: ['route', 'backend', 'mirrored'],
     buckets: [...DURATION_BUCKETS_SECONDS],
     registers: [this.registry],
   });
@@ -226,7 +227,7 @@ export class ProxyMetrics {
     }
     let slot = byBackend.get(backend);
     if (slot === undefined) {
-      slot = { route, backend, codes: new Map(), mirroredCodes: new Map(), duration: undefined };
+      slot = { route, backend, codes: new Map(), mirroredCodes: new Map(), duration: undefined, mirroredDuration: undefined };
       byBackend.set(backend, slot);
     }
     const codes = mirrored ? slot.mirroredCodes : slot.codes;
@@ -237,9 +238,13 @@ export class ProxyMetrics {
       this.pendingRequests.push(p);
     }
     p.count++;
-    if (seconds !== undefined) {
-      // Created on first use: mirrored copies have counts but no durations.
-      slot.duration ??= this.duration.series(route, backend);
+    if (seconds === undefined) return;
+    // Created on first use, so that a backend never mirrored to has no mirrored series.
+    if (mirrored) {
+      slot.mirroredDuration ??= this.duration.series(route, backend, true);
+      observe(slot.mirroredDuration, seconds);
+    } else {
+      slot.duration ??= this.duration.series(route, backend, false);
       observe(slot.duration, seconds);
     }
   }

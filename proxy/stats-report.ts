@@ -14,7 +14,7 @@ export const LATENCY_BUCKETS_MS: readonly number[] = [
 
 /** Counters of one backend since the proxy started (monotonic, like Prometheus counters). */
 export interface BackendCounters {
-  /** Requests answered by (or failed against) this backend; mirrored copies excluded. */
+  /** Requests answered by (or failed against) this backend (in `mirrored`: copies). */
   requests: number;
   /** Responses with status >= 500 plus upstream failures (connect error, reset, timeout). */
   errors: number;
@@ -36,4 +36,12 @@ export interface StatsReport {
   snapshotVersion: string;
   /** Keyed by backend name as it appears in the config snapshot. */
   backends: Record<string, BackendCounters>;
+  /**
+   * Mirrored copies sent to each backend, counted apart from `backends`: requests copies
+   * answered or failed, errors (5xx, or no answer: connect failure, reset, mirror timeout),
+   * latency from sending the copy to the end of its answer. Copies given up on before they
+   * could be judged (the client went away, the body outran the buffer) are not counted.
+   * Absent in reports of proxies older than this field.
+   */
+  mirrored?: Record<string, BackendCounters>;
 }

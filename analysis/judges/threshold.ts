@@ -26,6 +26,12 @@ export interface ThresholdJudgeInput {
   window?: string;
   /** Why there is no value, when the provider said. */
   noDataReason?: string;
+  /** The requests were mirrored copies (a mirror step): the messages say so. */
+  mirrored?: boolean;
+}
+
+function requestsText(input: ThresholdJudgeInput, n: number): string {
+  return `${count(n)} ${input.mirrored ? 'mirrored copies' : 'requests'}`;
 }
 
 function windowText(window: string | undefined): string {
@@ -35,7 +41,7 @@ function windowText(window: string | undefined): string {
 function trafficText(input: ThresholdJudgeInput): string {
   const parts: string[] = [];
   if (input.window) parts.push(`over ${input.window}`);
-  if (input.requests !== undefined) parts.push(`${count(input.requests)} requests`);
+  if (input.requests !== undefined) parts.push(requestsText(input, input.requests));
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
@@ -58,7 +64,7 @@ export function judgeThreshold(input: ThresholdJudgeInput): Judgement {
     return {
       verdict: 'inconclusive',
       values,
-      reason: `${input.metric}: only ${count(input.requests)} requests${windowText(input.window)}, fewer than the ${count(input.minRequests)} needed to judge`,
+      reason: `${input.metric}: only ${requestsText(input, input.requests)}${windowText(input.window)}, fewer than the ${count(input.minRequests)} needed to judge`,
     };
   }
   const shown = withUnit(input.value, unit);

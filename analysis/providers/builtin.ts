@@ -4,9 +4,9 @@
 
 import { BUILTIN_QUERIES, type BuiltinQuery } from '../../crds/index.js';
 import { evaluateBuiltin, isBuiltinQuery } from '../builtin-metrics.js';
-import { emptyCounters, latencyHistogram, type LiveWindowStore } from '../live-window.js';
+import { emptyCounters, latencyHistogram, mirroredSeries, type LiveWindowStore } from '../live-window.js';
 import type { BackendCounters } from '../../proxy/stats-report.js';
-import { MetricQueryError, type BackendTraffic, type MetricProvider, type QueryContext, type TrafficTick } from './provider.js';
+import { MetricQueryError, readsMirrored, type BackendTraffic, type MetricProvider, type QueryContext, type TrafficTick } from './provider.js';
 
 export interface BuiltinProviderOptions {
   store: LiveWindowStore;
@@ -16,6 +16,11 @@ export interface BuiltinProviderOptions {
   tickMs?: number;
   /** Reports older than this mean the proxies stopped reporting. Default 10 s. */
   staleAfterMs?: number;
+}
+
+/** The store's series a backend is read from: its served requests, or its mirrored copies. */
+function seriesKey(context: QueryContext, backend: string): string {
+  return readsMirrored(context, backend) ? mirroredSeries(backend) : backend;
 }
 
 function toTraffic(c: BackendCounters | undefined): BackendTraffic {
@@ -59,9 +64,13 @@ export class BuiltinProvider implements MetricProvider {
     }
     const { from, to } = this.span(context);
     this.assertReporting(context.namespace, to);
-    const traffic = toTraffic(this.options.store.window(context.namespace, from, to, [context.backend])[context.backend]);
+    const key = seriesKey(context, context.backend);
+    const traffic = toTraffic(this.options.store.window(context.namespace, from, to, [key])[key]);
     const value = evaluateBuiltin(name, traffic, to - from);
-    if (value === undefined) throw new MetricQueryError('no-data', `no data: backend ${context.backend} served no requests in the window`);
+    if (value === undefined) {
+      const none = readsMirrored(context, context.backend) ? 'answered no mirrored copies' : 'served no requests';
+      throw new MetricQueryError('no-data', `no data: backend ${context.backend} ${none} in the window`);
+    }
     return value;
   }
 
@@ -71,16 +80,18 @@ export class BuiltinProvider implements MetricProvider {
 
   async requestCount(context: QueryContext & { backend: string }): Promise<number> {
     const { from, to } = this.span(context);
-    return this.options.store.window(context.namespace, from, to, [context.backend])[context.backend]?.requests ?? 0;
+    const key = seriesKey(context, context.backend);
+    return this.options.store.window(context.namespace, from, to, [key])[key]?.requests ?? 0;
   }
 
   async traffic(backends: readonly string[], context: QueryContext): Promise<TrafficTick[]> {
     const { from, to } = this.span(context);
     this.assertReporting(context.namespace, to);
-    return this.options.store.series(context.namespace, from, to, this.tickMs, backends).map((tick) => ({
+    const keys = backends.map((b) => seriesKey(context, b));
+    return this.options.store.series(context.namespace, from, to, this.tickMs, keys).map((tick) => ({
       from: tick.from,
       to: tick.to,
-      backends: Object.fromEntries(backends.map((b) => [b, toTraffic(tick.backends[b])])),
+      backends: Object.fromEntries(backends.map((b, i) => [b, toTraffic(tick.backends[keys[i] as string])])),
     }));
   }
 

@@ -1,7 +1,10 @@
 // PromQL for the builtin metrics, written against the proxy's own metrics (proxy/metrics.ts):
-//   sluice_requests_total{route, backend, code, mirrored}   counter; code "0" when no response
-//   sluice_request_duration_seconds{route, backend}         histogram, mirrored copies excluded
+//   sluice_requests_total{route, backend, code, mirrored}          counter; code "0" when no response
+//   sluice_request_duration_seconds{route, backend, mirrored}      histogram
 // plus the `namespace` label that the scrape configuration adds to every waypoint target.
+// A backend's served requests are `mirrored!="true"` (which also matches series of proxies
+// older than the label on durations); its mirrored copies, `mirrored="true"`, are read instead
+// for the backends a mirror step judges on them.
 //
 // Two PromQL pitfalls are avoided on purpose: a selector for 5xx responses matches no series
 // at all while the canary is healthy (so errors are `... or vector(0)`), and a success rate
@@ -10,6 +13,7 @@
 
 import type { BuiltinQuery } from '../../crds/index.js';
 import { durationQuantile } from '../builtin-metrics.js';
+import { readsMirrored } from './provider.js';
 
 export const REQUESTS_METRIC = 'sluice_requests_total';
 export const DURATION_METRIC = 'sluice_request_duration_seconds';
@@ -30,10 +34,17 @@ export interface SeriesSelector {
   namespace: string;
   backend: string;
   windowMs: number;
+  /** Backends whose mirrored copies are read instead of their served requests. */
+  mirroredBackends?: readonly string[];
+}
+
+function seriesLabels(s: SeriesSelector): string {
+  const mirrored = readsMirrored(s, s.backend) ? 'mirrored="true"' : 'mirrored!="true"';
+  return `namespace=${literal(s.namespace)},backend=${literal(s.backend)},${mirrored}`;
 }
 
 function requestSelector(s: SeriesSelector, extra = ''): string {
-  return `${REQUESTS_METRIC}{namespace=${literal(s.namespace)},backend=${literal(s.backend)},mirrored!="true"${extra}}`;
+  return `${REQUESTS_METRIC}{${seriesLabels(s)}${extra}}`;
 }
 
 function errorSelector(s: SeriesSelector): string {
@@ -42,7 +53,7 @@ function errorSelector(s: SeriesSelector): string {
 }
 
 function bucketSelector(s: SeriesSelector): string {
-  return `${DURATION_METRIC}_bucket{namespace=${literal(s.namespace)},backend=${literal(s.backend)}}`;
+  return `${DURATION_METRIC}_bucket{${seriesLabels(s)}}`;
 }
 
 /** Requests served in the window (a float: increase() extrapolates to the window's edges). */

@@ -212,7 +212,7 @@ export class PrometheusProvider implements MetricProvider {
     const to = Date.now();
     const entries = await Promise.all(
       backends.map(async (backend): Promise<[string, BackendTraffic]> => {
-        const selector = { namespace: context.namespace, backend, windowMs: context.windowMs };
+        const selector = { namespace: context.namespace, backend, windowMs: context.windowMs, mirroredBackends: context.mirroredBackends };
         const [requests, errors, latency] = await Promise.all([
           this.countOrZero(requestCountQuery(selector), context.signal),
           this.countOrZero(errorCountQuery(selector), context.signal),

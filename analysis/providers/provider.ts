@@ -46,6 +46,18 @@ export interface QueryContext {
   since?: number;
   /** Aborts the query (the checks runner's deadline). */
   signal?: AbortSignal;
+  /**
+   * Backends judged on the mirrored copies they answered instead of served requests: the
+   * canary while the current step sends it nothing but copies (a mirror step, blue/green with
+   * mirroring). Builtin queries, request counts and traffic of these backends read the
+   * mirrored series (`mirrored="true"` in Prometheus).
+   */
+  mirroredBackends?: readonly string[];
+}
+
+/** Whether `backend`'s mirrored copies stand for it in this context. */
+export function readsMirrored(context: Pick<QueryContext, 'mirroredBackends'>, backend: string): boolean {
+  return context.mirroredBackends?.includes(backend) ?? false;
 }
 
 /** Traffic of one backend in one window. */

@@ -20,6 +20,11 @@ export interface TemplateModel {
   service: string;
   /** The metric's interval as written in the Canary, e.g. "1m". */
   interval: string;
+  /**
+   * "true" while the step sends the canary nothing but mirrored copies, else "false": Sluice's
+   * own, for queries on the proxies' `mirrored` label (`mirrored="{{ mirrored }}"`).
+   */
+  mirrored: 'true' | 'false';
   /** The metric's templateVariables. */
   variables: Readonly<Record<string, string>>;
 }

@@ -93,6 +93,8 @@ export interface CanaryControllerOptions {
 interface RouteObservation {
   key: string;
   applied: boolean;
+  /** status.proxies.desired of the MeshRoute, when it has one. */
+  proxiesDesired?: number;
 }
 
 export class CanaryController {
@@ -210,6 +212,7 @@ export class CanaryController {
       ...(targetObservation ? { target: targetObservation } : {}),
       ...(primary ? { primary: this.observePrimary(primary) } : {}),
       ...(route.applied ? { appliedRoute: { route: parseRouteKey(route.key), since: this.since(canary, route.key) } } : {}),
+      ...(route.proxiesDesired === undefined ? {} : { proxiesDesired: route.proxiesDesired }),
       ...this.manualAction(canary),
       window: windowState(canary.spec.analysis.windows, this.now()),
     };
@@ -268,7 +271,8 @@ export class CanaryController {
     const key = route.metadata.annotations?.[ROUTE_KEY_ANNOTATION] ?? '';
     const programmed = route.status?.conditions?.find((c) => c.type === 'Programmed');
     const applied = programmed?.status === 'True' && route.status?.observedGeneration === route.metadata.generation;
-    return { key, applied };
+    const desired = route.status?.proxies?.desired;
+    return { key, applied, ...(desired === undefined ? {} : { proxiesDesired: desired }) };
   }
 
   /** When every proxy was first seen to run `key` for this Canary (this process's view). */
@@ -304,7 +308,7 @@ export class CanaryController {
 
   private async analyse(canary: Canary, need: Extract<Need, { type: 'analysis' }>, _route: RouteObservation, context: ReconcileContext): Promise<AnalysisAnswer> {
     const checks = buildChecks(
-      { canary, stepStartedAt: Date.parse(need.windowStart) },
+      { canary, stepStartedAt: Date.parse(need.windowStart), mirrored: need.mirrored === true },
       {
         builtin: this.options.builtinProvider,
         template: (ref) => this.templates.get(ref.namespace, ref.name) as unknown as MetricTemplate | undefined,
@@ -426,6 +430,7 @@ export class CanaryController {
       context.log.info('waiting for the MeshRoute to release the apex Service');
       return;
     }
+    if (canary.spec.revertOnDeletion) await this.disownApex(canary);
     const autoscaler = primaryAutoscalerName(canary);
     if (autoscaler) await writer.delete({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: autoscaler, namespace } });
     await writer.delete({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: primaryName(canary), namespace } });
@@ -437,6 +442,23 @@ export class CanaryController {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  /**
+   * An apex Service Sluice created is owned by the Canary; once the Canary is gone the garbage
+   * collector would delete it (about 20 s later here), and with it the service the traffic was
+   * just handed back to. It stays, as the user's own.
+   */
+  private async disownApex(canary: Canary): Promise<void> {
+    const namespace = canary.metadata.namespace ?? '';
+    const apex = this.services.get(namespace, apexName(canary));
+    const owners = apex?.metadata?.ownerReferences ?? [];
+    const others = owners.filter((o) => o.uid !== canary.metadata.uid);
+    if (!apex || others.length === owners.length) return;
+    await this.options.writer.mergePatch(
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: apexName(canary), namespace } },
+      { metadata: { ownerReferences: others.length > 0 ? others : null, resourceVersion: apex.metadata?.resourceVersion } },
+    );
   }
 
   /** Writes the status if it changed; false when a conflict kept it from being recorded. */

@@ -42,8 +42,11 @@ export type GateWebhook = 'confirm-rollout' | 'confirm-traffic-increase' | 'conf
 export type Need =
   | { type: 'gate'; webhook: GateWebhook }
   | { type: 'pre-rollout' }
-  /** One analysis step over [windowStart, now]; `early`: only a conclusive failure matters. */
-  | { type: 'analysis'; windowStart: string; early: boolean };
+  /**
+   * One analysis step over [windowStart, now]; `early`: only a conclusive failure matters;
+   * `mirrored`: the step sends the canary nothing but mirrored copies, so judge those.
+   */
+  | { type: 'analysis'; windowStart: string; early: boolean; mirrored?: boolean };
 
 export interface AnalysisAnswer {
   verdict: 'pass' | 'fail' | 'inconclusive';
@@ -67,6 +70,11 @@ export interface CanaryObservations {
   primary?: DeploymentObservation;
   /** The route every proxy serving the apex has acknowledged, and since when. */
   appliedRoute?: { route: DesiredRoute; since: string };
+  /**
+   * How many waypoint proxies should serve the apex (its MeshRoute's status.proxies.desired);
+   * undefined while the MeshRoute has no status. 0: no proxy runs, so none can acknowledge.
+   */
+  proxiesDesired?: number;
   /** A manual action requested through the annotation and not yet acknowledged. */
   manualAction?: { action: ManualActionName; nonce: string };
   /** Deployment windows: whether one is open now; when the next opens if not. */
@@ -299,8 +307,11 @@ function initialize(s: Step): void {
   }
   // Only now is the target's traffic served by the primary: it can go to zero.
   s.scaleTarget(0);
-  s.status.lastAppliedSpec = target.revision;
-  s.status.lastPromotedSpec = s.observed.primary?.revision ?? target.revision;
+  // What the primary runs is the baseline, not what the target holds now: a template changed
+  // while the primary was being created is a new revision, and idle() must roll it out.
+  const baseline = s.observed.primary?.revision || target.revision;
+  s.status.lastAppliedSpec = baseline;
+  s.status.lastPromotedSpec = baseline;
   s.status.failedChecks = 0;
   s.status.iterations = 0;
   s.phase('Initialized', `initialization done: ${s.spec.targetRef.name}-primary serves all traffic`);
@@ -415,7 +426,7 @@ function progress(s: Step): void {
   const compare = analysis.judge?.mode === 'compare';
   if (sinceAnalysis < s.intervalMs) {
     if (compare && sinceAnalysis >= EARLY_CHECK_INTERVAL_MS) {
-      const early = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: true });
+      const early = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: true, mirrored: desired.kind === 'mirror' });
       if (!early) return;
       if (early.verdict === 'fail' && early.conclusive) {
         s.status.analysisResults = early.results;
@@ -435,12 +446,14 @@ function progress(s: Step): void {
     return s.requeue(s.intervalMs);
   }
 
-  const result = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: false });
+  const result = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: false, mirrored: desired.kind === 'mirror' });
   if (!result) return;
   s.rollout.lastAnalysisAt = s.nowIso;
   s.status.analysisResults = result.results;
   s.requeue(s.intervalMs);
 
+  if (result.verdict === 'inconclusive') return inconclusive(s, desired, result);
+  s.rollout.inconclusiveChecks = 0;
   if (result.verdict === 'fail') {
     const failed = (s.status.failedChecks ?? 0) + 1;
     s.status.failedChecks = failed;
@@ -451,11 +464,33 @@ function progress(s: Step): void {
     s.message(`analysis failed (${failed}/${analysis.threshold}): ${result.summary}`);
     return;
   }
-  if (result.verdict === 'inconclusive') {
-    s.message(`analysis inconclusive at ${describeRoute(desired)}: ${result.summary}`);
-    return;
-  }
   advance(s);
+}
+
+/**
+ * How many analyses in a row may go without a verdict before the rollout fails: as many as fit
+ * in progressDeadlineSeconds. No data is not a failure (a quiet canary is not a broken one),
+ * but a rollout nobody can judge must not hold its weight forever either.
+ */
+export function inconclusiveLimit(spec: CanarySpec): number {
+  return Math.max(1, Math.ceil((spec.progressDeadlineSeconds * 1000) / parseIntervalMs(spec.analysis.interval)));
+}
+
+function inconclusive(s: Step, desired: DesiredRoute, result: AnalysisAnswer): void {
+  const count = (s.rollout.inconclusiveChecks ?? 0) + 1;
+  const limit = inconclusiveLimit(s.spec);
+  s.rollout.inconclusiveChecks = count;
+  if (count >= limit) {
+    return rollback(s, `no verdict in ${count} analyses in a row (progressDeadlineSeconds ${s.spec.progressDeadlineSeconds}s): ${result.summary}`);
+  }
+  if (count === 1) {
+    s.event(
+      'Warning',
+      'AnalysisInconclusive',
+      `Analysis inconclusive at ${describeRoute(desired)}: ${result.summary}. The rollout holds; it is rolled back after ${limit} inconclusive analyses in a row (progressDeadlineSeconds ${s.spec.progressDeadlineSeconds}s)`,
+    );
+  }
+  s.message(`analysis inconclusive (${count}/${limit}) at ${describeRoute(desired)}: ${result.summary}`);
 }
 
 /** The route of the current step of an active rollout. */
@@ -519,6 +554,7 @@ function takeStep(s: Step, route: DesiredRoute): void {
   }
   s.route(route);
   s.status.failedChecks = 0;
+  s.rollout.inconclusiveChecks = 0;
   s.message(`advanced to ${describeRoute(route)}`);
   s.event('Normal', 'WeightIncreased', `Advanced to ${describeRoute(route)}`);
   s.requeue(POLL_MS);
@@ -659,6 +695,15 @@ function terminate(s: Step): void {
   const replicas = Math.max(1, s.observed.primary?.replicas ?? s.observed.target.replicas);
   s.scaleTarget(replicas);
   const target = s.observed.target;
+  if (s.observed.proxiesDesired === 0) {
+    // No proxy serves the apex, so nothing carries traffic that could be handed over and
+    // nobody will ever acknowledge a route: waiting would hold the Canary forever. Releasing
+    // the apex now gives it the Deployment's pods as soon as they are ready.
+    s.act({ type: 'Finalize' });
+    s.phase('Terminated', `no waypoint proxy serves the apex: released it to ${s.spec.targetRef.name} at once`);
+    s.event('Normal', 'Terminated', `Canary deleted: no waypoint proxy serves the apex, so it was released to ${s.spec.targetRef.name} at once`);
+    return;
+  }
   if (!isReady({ ...target, replicas }, 100) || target.replicas < replicas) {
     s.message(`waiting for ${s.spec.targetRef.name} to be ready (${target.readyReplicas}/${replicas}) before handing traffic back`);
     return s.requeue(POLL_MS);

@@ -96,27 +96,35 @@ export function parseClientMessage(line: string): Parsed<ClientMessage> {
 /** Checks the shape of a StatsReport received from the network. */
 export function validateStatsReport(raw: unknown): Parsed<StatsReport> {
   if (!isRecord(raw)) return { ok: false, error: 'stats report must be an object' };
-  const { proxyId, startedAt, at, snapshotVersion, backends } = raw;
+  const { proxyId, startedAt, at, snapshotVersion, backends, mirrored } = raw;
   if (typeof proxyId !== 'string' || proxyId.length === 0) return { ok: false, error: 'stats report: proxyId must be a non-empty string' };
   if (!isFiniteNumber(startedAt)) return { ok: false, error: 'stats report: startedAt must be a number' };
   if (!isFiniteNumber(at)) return { ok: false, error: 'stats report: at must be a number' };
   if (typeof snapshotVersion !== 'string') return { ok: false, error: 'stats report: snapshotVersion must be a string' };
-  if (!isRecord(backends)) return { ok: false, error: 'stats report: backends must be an object' };
+  const served = validateCounterTable(backends, 'backends');
+  if (!served.ok) return served;
+  // Optional: proxies older than the field do not send it.
+  const copies = mirrored === undefined ? undefined : validateCounterTable(mirrored, 'mirrored');
+  if (copies && !copies.ok) return copies;
+  return { ok: true, message: { proxyId, startedAt, at, snapshotVersion, backends: served.message, ...(copies ? { mirrored: copies.message } : {}) } };
+}
+
+/** Per-backend counters: `backends` (served requests) or `mirrored` (copies). */
+function validateCounterTable(raw: unknown, field: 'backends' | 'mirrored'): Parsed<Record<string, BackendCounters>> {
+  if (!isRecord(raw)) return { ok: false, error: `stats report: ${field} must be an object` };
   const checked: Record<string, BackendCounters> = {};
-  for (const [name, value] of Object.entries(backends)) {
-    if (!isRecord(value)) return { ok: false, error: `stats report: backends[${JSON.stringify(name)}] must be an object` };
+  for (const [name, value] of Object.entries(raw)) {
+    const at = `${field}[${JSON.stringify(name)}]`;
+    if (!isRecord(value)) return { ok: false, error: `stats report: ${at} must be an object` };
     const { requests, errors, latencyCounts, latencySumMs } = value;
-    if (!isCount(requests) || !isCount(errors)) return { ok: false, error: `stats report: backends[${JSON.stringify(name)}] requests/errors must be counts` };
-    if (!isFiniteNumber(latencySumMs) || latencySumMs < 0) return { ok: false, error: `stats report: backends[${JSON.stringify(name)}].latencySumMs must be a non-negative number` };
+    if (!isCount(requests) || !isCount(errors)) return { ok: false, error: `stats report: ${at} requests/errors must be counts` };
+    if (!isFiniteNumber(latencySumMs) || latencySumMs < 0) return { ok: false, error: `stats report: ${at}.latencySumMs must be a non-negative number` };
     if (!Array.isArray(latencyCounts) || latencyCounts.length !== LATENCY_BUCKETS_MS.length + 1 || !latencyCounts.every(isCount)) {
-      return {
-        ok: false,
-        error: `stats report: backends[${JSON.stringify(name)}].latencyCounts must hold ${LATENCY_BUCKETS_MS.length + 1} counts`,
-      };
+      return { ok: false, error: `stats report: ${at}.latencyCounts must hold ${LATENCY_BUCKETS_MS.length + 1} counts` };
     }
     checked[name] = { requests, errors, latencyCounts: latencyCounts as number[], latencySumMs };
   }
-  return { ok: true, message: { proxyId, startedAt, at, snapshotVersion, backends: checked } };
+  return { ok: true, message: checked };
 }
 
 function parseObject(line: string): Parsed<Record<string, unknown>> {

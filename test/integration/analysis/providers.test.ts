@@ -2,7 +2,8 @@
 // backends with chosen error rates and latencies, a real Prometheus scrapes the proxy's
 // /metrics every second (adding the namespace label, as a Kubernetes scrape would), and the
 // control-plane side of the live counters is fed from the same proxy. Both providers must
-// report the values the traffic was built to have.
+// report the values the traffic was built to have, for served requests and for the mirrored
+// copies a mirror step judges the canary on.
 
 import { pino } from 'pino';
 import { buildChecks, canaryBackends } from '../../../analysis/checks.js';
@@ -29,6 +30,10 @@ const { canary: CANARY, primary: PRIMARY } = canaryBackends(canary);
 const CANARY_PATTERN = { errorEvery: 10, delayMs: 60 };
 const PRIMARY_PATTERN = { errorEvery: 50, delayMs: 12 };
 const LOAD = 300;
+/** Requests answered by the primary with a copy of each mirrored to the canary. */
+const MIRRORED = 100;
+/** Mirrored requests of the warm-up: a multiple of both error patterns. */
+const MIRROR_WARM_UP = 50;
 const WINDOW_MS = 120_000;
 
 let canaryBackend: Backend;
@@ -52,6 +57,7 @@ function snapshot(): Snapshot {
         outlierDetection: { consecutiveFailures: 0 },
         rules: [
           { name: 'canary', matches: [{ headers: [{ name: 'x-canary', exact: 'true' }] }], backends: [{ name: CANARY, weight: 1 }] },
+          { name: 'mirror', matches: [{ headers: [{ name: 'x-mirror', exact: 'true' }] }], backends: [{ name: PRIMARY, weight: 1 }], mirror: { backend: CANARY, percent: 100 } },
           { name: 'default', backends: [{ name: PRIMARY, weight: 1 }] },
         ],
       },
@@ -96,7 +102,26 @@ async function sendPaced(count: number, intervalMs: number): Promise<{ canary: n
   return { canary: await Promise.all(canaryReplies), primary: await Promise.all(primaryReplies) };
 }
 
+/** `count` requests through the mirror rule, one after the other. */
+async function sendMirrored(count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`http://127.0.0.1:${proxyPort}/`, { headers: { 'x-mirror': 'true' } });
+    await response.arrayBuffer();
+  }
+}
+
+/** Waits until the proxy has counted `total` mirrored copies (when each answer ended). */
+async function copiesLanded(total: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while ((proxy.statsReport().mirrored?.[CANARY]?.requests ?? 0) < total) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${total} mirrored copies to be counted`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const ctx = (backend: string) => ({ namespace: NS, backend, windowMs: WINDOW_MS });
+/** The canary judged on its mirrored copies, as during a mirror step. */
+const mirroredCtx = () => ({ ...ctx(CANARY), mirroredBackends: [CANARY] });
 
 beforeAll(async () => {
   canaryBackend = await startBackend(CANARY_PATTERN);
@@ -115,6 +140,9 @@ beforeAll(async () => {
 
   await sendSequentially(CANARY_PATTERN.errorEvery, true);
   await sendSequentially(PRIMARY_PATTERN.errorEvery, false);
+  // Aligned with both patterns: one error on the primary, five on the canary's copies.
+  await sendMirrored(MIRROR_WARM_UP);
+  await copiesLanded(MIRROR_WARM_UP);
 
   prometheus = await TestPrometheus.start({ targets: [{ address: `127.0.0.1:${proxy.adminPort}`, labels: { namespace: NS } }] });
   provider = new PrometheusProvider({ address: prometheus.url, timeoutMs: 5000 });
@@ -123,6 +151,10 @@ beforeAll(async () => {
   const { canary: canaryStatuses, primary: primaryStatuses } = await sendPaced(LOAD, 10);
   expect(canaryStatuses.filter((s) => s === 500)).toHaveLength(LOAD / CANARY_PATTERN.errorEvery);
   expect(primaryStatuses.filter((s) => s === 500)).toHaveLength(LOAD / PRIMARY_PATTERN.errorEvery);
+  // A mirror step's traffic: clients get the primary, the canary a copy of each request. Its
+  // counter is aligned, so exactly one copy in errorEvery fails.
+  await sendMirrored(MIRRORED);
+  await copiesLanded(MIRROR_WARM_UP + MIRRORED);
   store.ingest(NS, proxy.statsReport());
   // Two scrapes after the load: the final counts are in, with a sample after them.
   await prometheus.waitForScrapeAfter(Date.now() + 1000);
@@ -138,8 +170,10 @@ afterAll(async () => {
 
 describe('builtin queries on real traffic', () => {
   it("Prometheus scraped the proxy's series with the namespace label", async () => {
-    const series = (await prometheus.query(`sluice_requests_total{namespace="${NS}",backend="${CANARY}",code="500"}`)) as unknown[];
+    const series = (await prometheus.query(`sluice_requests_total{namespace="${NS}",backend="${CANARY}",code="500",mirrored="false"}`)) as unknown[];
     expect(series).toHaveLength(1);
+    const copies = (await prometheus.query(`sluice_request_duration_seconds_count{namespace="${NS}",backend="${CANARY}",mirrored="true"}`)) as unknown[];
+    expect(copies).toHaveLength(1);
   });
 
   it.each([
@@ -181,6 +215,7 @@ describe('builtin queries on real traffic', () => {
   });
 
   it('counts requests: exactly on live counters, within increase() extrapolation on Prometheus', async () => {
+    // The mirrored copies the canary also answered are not among its served requests.
     expect(await live.requestCount(ctx(CANARY))).toBe(LOAD + CANARY_PATTERN.errorEvery);
     const prom = await provider.requestCount(ctx(CANARY));
     expect(prom).toBeGreaterThanOrEqual(LOAD * 0.95);
@@ -204,6 +239,29 @@ describe('builtin queries on real traffic', () => {
       expect(success?.value).toBeCloseTo(90, 0);
       expect(success?.primaryValue).toBeCloseTo(98, 0);
     }
+  });
+
+  it.each([
+    ['Prometheus', () => provider],
+    ['live counters', () => live],
+  ] as [string, () => MetricProvider][])('%s: judges the canary on its mirrored copies alone when asked to', async (_name, get) => {
+    const p = get();
+    const copies = mirroredCtx();
+    expect(await p.query(p.builtinQuery('request-success-rate', copies), copies)).toBeCloseTo(90, 6);
+    const p99 = await p.query(p.builtinQuery('request-duration-p99', copies), copies);
+    expect(p99).toBeGreaterThanOrEqual(50);
+    expect(p99).toBeLessThanOrEqual(100);
+    // Live counters hold the warm-up too (the store started before it); Prometheus' window
+    // starts at its first scrape, after the warm-up.
+    const count = await p.requestCount(copies);
+    if (p === live) expect(count).toBe(MIRROR_WARM_UP + MIRRORED);
+    else expect(Math.abs(count - MIRRORED)).toBeLessThanOrEqual(MIRRORED * 0.25);
+    // The served requests of the canary are what they were: copies never blend in.
+    expect(await p.query(p.builtinQuery('request-success-rate', ctx(CANARY)), ctx(CANARY))).toBeCloseTo(90, 6);
+    const ticks = await p.traffic([CANARY, PRIMARY], { namespace: NS, windowMs: WINDOW_MS, mirroredBackends: [CANARY] });
+    const sum = (backend: string, field: 'requests' | 'errors'): number => ticks.reduce((n, t) => n + (t.backends[backend]?.[field] ?? 0), 0);
+    expect(sum(CANARY, 'errors') / sum(CANARY, 'requests')).toBeCloseTo(0.1, 2);
+    expect(sum(PRIMARY, 'requests')).toBeGreaterThan(LOAD + MIRRORED * 0.75);
   });
 
   it('answers the health check', async () => {

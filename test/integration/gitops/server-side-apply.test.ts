@@ -5,16 +5,11 @@
 // nothing, and neither restarts nor re-triggers a rollout, as long as Git follows the one rule:
 // no spec.replicas on a Deployment that a Canary manages. The last tests show what happens
 // when Git breaks that rule: a conflict without force, a tug-of-war with it.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { Canary, CanaryStatus } from '../../../crds/canary.js';
-import { installCrds } from '../../../crds/install.js';
 import { describeError, statusCodeOf } from '../../../operator/runtime/kube-errors.js';
-import { freePort } from '../../harness/control-plane.js';
-import { deleteNamespace, kubeConfig, kubeconfigPath, POD_ADDRESS_MAPPING, newNamespace, repoRoot, waitFor } from '../../harness/index.js';
-import { ManagedProcess } from '../../harness/managed-process.js';
+import { waitFor } from '../../harness/index.js';
+import { apps, CanaryTestEnv, config, custom } from '../operator/canary/support.js';
 import { fieldPaths, managersOf } from './managed-fields.js';
 
 /** The field manager Argo CD applies with; Flux's kustomize-controller behaves the same way. */
@@ -24,23 +19,22 @@ const OPERATOR = 'sluice-canary';
 const CLI = 'kubectl-sluice';
 const INTERVAL_MS = 5_000;
 
-const config = kubeConfig();
 const objects = k8s.KubernetesObjectApi.makeApiClient(config);
-const core = config.makeApiClient(k8s.CoreV1Api);
-const apps = config.makeApiClient(k8s.AppsV1Api);
-const custom = config.makeApiClient(k8s.CustomObjectsApi);
-const dir = mkdtempSync(join(tmpdir(), 'sluice-gitops-'));
-const PROXY_ADDRESS = '127.18.255.3';
-const cleanups: (() => Promise<void> | void)[] = [];
-let namespace = '';
-let operator: ManagedProcess;
+// The operator and the waypoint proxy of the canary tests; no pod apps: nothing here needs
+// traffic (the Canary has no metrics, so every analysis passes on the clock).
+const env = new CanaryTestEnv('gitops', '127.18.255.3').hooks(async () => {
+  await env.startMesh();
+  // First sync: Git creates both objects.
+  await gitApply(gitDeployment('v1'));
+  await gitApply(gitCanary());
+});
 
 /** The Deployment as it is in Git: no spec.replicas, the one rule. */
 function gitDeployment(version: string, replicas?: number): k8s.V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'podinfo', namespace, labels: { app: 'podinfo' } },
+    metadata: { name: 'podinfo', namespace: env.namespace, labels: { app: 'podinfo' } },
     spec: {
       ...(replicas === undefined ? {} : { replicas }),
       selector: { matchLabels: { app: 'podinfo' } },
@@ -57,7 +51,7 @@ function gitCanary(): Canary {
   return {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'Canary',
-    metadata: { name: 'podinfo', namespace },
+    metadata: { name: 'podinfo', namespace: env.namespace },
     spec: {
       targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'podinfo' },
       service: { port: 80, targetPort: 8080 },
@@ -74,11 +68,8 @@ async function gitApply<T extends k8s.V1Deployment | Canary>(obj: T, options: { 
   return applied as unknown as T;
 }
 
-async function readCanary(): Promise<Canary> {
-  return (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'canaries', name: 'podinfo' })) as Canary;
-}
-
-const readTarget = (): Promise<k8s.V1Deployment> => apps.readNamespacedDeployment({ name: 'podinfo', namespace });
+const readCanary = (): Promise<Canary> => env.readCanary();
+const readTarget = (): Promise<k8s.V1Deployment> => apps.readNamespacedDeployment({ name: 'podinfo', namespace: env.namespace });
 
 async function waitForCanary(what: string, test: (status: CanaryStatus) => boolean, timeoutMs = 60_000): Promise<Canary> {
   let last: Canary | undefined;
@@ -88,14 +79,14 @@ async function waitForCanary(what: string, test: (status: CanaryStatus) => boole
       last = await readCanary();
       return test(last.status ?? {});
     },
-    { timeoutMs, intervalMs: 100, describe: () => `${JSON.stringify(last?.status, null, 1)}\n${operator.tail(20)}` },
+    { timeoutMs, intervalMs: 100, describe: () => `${JSON.stringify(last?.status, null, 1)}\n${env.operator?.tail(20) ?? ''}` },
   );
   return last as Canary;
 }
 
 async function setAction(action: string, nonce: string): Promise<void> {
   await custom.patchNamespacedCustomObject(
-    { group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'canaries', name: 'podinfo', body: { metadata: { annotations: { 'sluice.dev/action': `${action}:${nonce}` } } }, fieldManager: CLI },
+    { group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'canaries', name: 'podinfo', body: { metadata: { annotations: { 'sluice.dev/action': `${action}:${nonce}` } } }, fieldManager: CLI },
     k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
   );
 }
@@ -130,61 +121,6 @@ function trace(): Trace {
     },
   };
 }
-
-beforeAll(async () => {
-  await installCrds(config);
-  namespace = await newNamespace('gitops');
-  await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'sluice-waypoint' } } });
-  const token = await core.createNamespacedServiceAccountToken({ name: 'sluice-waypoint', namespace, body: { spec: { audiences: [] } } });
-  const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, token.status?.token ?? '');
-  const configPort = await freePort();
-  operator = new ManagedProcess({
-    name: 'operator',
-    command: process.execPath,
-    args: [
-      join(repoRoot, 'dist/operator/main.js'),
-      `--kubeconfig=${kubeconfigPath()}`,
-      `--namespace=${namespace}`,
-      '--no-leader-elect',
-      '--insecure-plaintext',
-      '--config-host=127.0.0.1',
-      `--config-port=${configPort}`,
-      '--admin-host=127.0.0.1',
-      '--admin-port=0',
-      `--endpoint-address-map=${POD_ADDRESS_MAPPING}`,
-      '--config-debounce=20ms',
-    ],
-    logFile: join(dir, 'operator.log'),
-  });
-  cleanups.push(() => operator.stop());
-  // The waypoint: routes count as applied only once a proxy has acknowledged them.
-  const proxy = new ManagedProcess({
-    name: 'sluice-proxy',
-    command: process.execPath,
-    args: [
-      join(repoRoot, 'dist/proxy/main.js'),
-      `--control-plane-url=http://127.0.0.1:${configPort}`,
-      `--token-file=${tokenFile}`,
-      `--admin-port=${await freePort()}`,
-      `--bind-address=${PROXY_ADDRESS}`,
-      '--proxy-id=waypoint-0',
-    ],
-    logFile: join(dir, 'proxy.log'),
-  });
-  cleanups.push(() => proxy.stop());
-
-  // First sync: Git creates both objects.
-  await gitApply(gitDeployment('v1'));
-  await gitApply(gitCanary());
-}, 120_000);
-
-afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  await deleteNamespace(namespace);
-  if (process.env.SLUICE_KEEP_TEST_DIRS) process.stdout.write(`[gitops] logs kept in ${dir}\n`);
-  else rmSync(dir, { recursive: true, force: true });
-});
 
 describe('GitOps: server-side apply of Git next to the operator', () => {
   let rolloutStartedAt: string | undefined;
@@ -317,7 +253,7 @@ describe('GitOps: server-side apply of Git next to the operator', () => {
     expect(forced.spec?.replicas).toBe(3);
     // An idle Canary sends nothing to the target, so the operator scales it back: the object
     // Git just synced has drifted again, and the next sync starts the fight over.
-    await waitFor('the operator to scale the target back to zero', async () => (await readTarget()).spec?.replicas === 0, { timeoutMs: 30_000, describe: () => operator.tail(20) });
+    await waitFor('the operator to scale the target back to zero', async () => (await readTarget()).spec?.replicas === 0, { timeoutMs: 30_000, describe: () => env.operator?.tail(20) ?? '' });
     const dryRun = await gitApply(gitDeployment('v2', 3), { dryRun: true, force: true });
     expect(dryRun.spec?.replicas).toBe(3);
     expect((await readCanary()).status?.phase).toBe('Succeeded');

@@ -66,8 +66,13 @@ describe('mirroring', () => {
       expect(shadow.seen[0]).toMatchObject({ method: 'POST', url: '/orders?id=3', body: 'order #3' });
       expect(shadow.seen[0]?.headers).toMatchObject({ 'x-user': 'u1', 'x-sluice-mirror': 'true' });
       await waitFor('the mirror to be counted', async () => (await mirrorCount(running, '500')) === 1);
-      // Copies count apart: the live counters hold real traffic only.
-      expect(running.proxy.statsReport().backends.shadow).toBeUndefined();
+      // Copies count apart: the live counters of served traffic never include them, and
+      // the mirrored counters have the copy with its error.
+      const report = running.proxy.statsReport();
+      expect(report.backends.shadow).toBeUndefined();
+      expect(report.backends.primary).toMatchObject({ requests: 1, errors: 0 });
+      expect(report.mirrored?.shadow).toMatchObject({ requests: 1, errors: 1 });
+      expect(report.mirrored?.primary).toBeUndefined();
     } finally {
       await running.stop();
     }
@@ -93,6 +98,7 @@ describe('mirroring', () => {
     try {
       await runConcurrently(2_000, 16, () => client.request(running.port));
       await waitFor('mirror copies to land', async () => (await mirrorCount(running, '200')) === shadow.seen.length);
+      expect(running.proxy.statsReport().mirrored?.shadow).toMatchObject({ requests: shadow.seen.length, errors: 0 });
       expect(shadow.seen.length).toBeGreaterThan(400);
       expect(shadow.seen.length).toBeLessThan(600);
     } finally {
@@ -139,6 +145,8 @@ describe('mirroring', () => {
       const replies = await runConcurrently(200, 10, () => client.request(running.port));
       expect(replies.every((r) => r.status === 200 && r.body === 'primary')).toBe(true);
       await waitFor('failed copies to be counted', async () => (await mirrorCount(running, '0')) === 200);
+      // A backend that never answers a copy is a failing one.
+      expect(running.proxy.statsReport().mirrored?.shadow).toMatchObject({ requests: 200, errors: 200 });
     } finally {
       await running.stop();
     }

@@ -30,12 +30,42 @@ function simulate(store: LiveWindowStore, seconds: number, perSecond: Record<str
   }
 }
 
+/** A mirror step: clients are answered by the primary, the canary answers a copy of each request. */
+function simulateMirror(store: LiveWindowStore, seconds: number, perSecond: number, canary: { errorRate: number; latencyMs: number }, primaryLatencyMs = 20): void {
+  for (let s = 0; s <= seconds; s++) {
+    store.ingest(NS, {
+      proxyId: 'waypoint-1',
+      startedAt: T0 - 5000,
+      at: T0 + s * 1000,
+      snapshotVersion: 'v1',
+      backends: { [PRIMARY]: counters(perSecond * s, 0, primaryLatencyMs) },
+      mirrored: { [CANARY]: counters(perSecond * s, Math.round(perSecond * s * canary.errorRate), canary.latencyMs) },
+    });
+  }
+}
+
 function sources(store: LiveWindowStore, now: number, templates: MetricTemplate[] = [], other?: MetricProvider): CheckSources {
   const builtin = new BuiltinProvider({ store, now: () => now });
   return {
     builtin,
     template: (ref) => templates.find((t) => t.metadata.name === ref.name && t.metadata.namespace === ref.namespace),
     providerFor: (t) => (t.spec.provider.type === 'builtin' ? builtin : (other ?? builtin)),
+  };
+}
+
+/** A Prometheus stand-in that records the queries it is sent and answers each with `value`. */
+function recordingProvider(queries: string[], value: number): MetricProvider {
+  return {
+    type: 'prometheus',
+    description: 'a recording provider',
+    query: async (q) => {
+      queries.push(q);
+      return value;
+    },
+    builtinQuery: () => '',
+    requestCount: async () => 0,
+    traffic: async () => [],
+    healthCheck: async () => undefined,
   };
 }
 
@@ -136,18 +166,7 @@ describe('checks built from a Canary', () => {
 
   it('renders Flagger variables into a template query before running it', async () => {
     const queries: string[] = [];
-    const recording: MetricProvider = {
-      type: 'prometheus',
-      description: 'a recording provider',
-      query: async (q) => {
-        queries.push(q);
-        return 42;
-      },
-      builtinQuery: () => '',
-      requestCount: async () => 0,
-      traffic: async () => [],
-      healthCheck: async () => undefined,
-    };
+    const recording = recordingProvider(queries, 42);
     const canary = canaryWith([
       { name: 'queue', templateRef: { name: 'lag', namespace: 'shared' }, thresholdRange: { max: 100 }, interval: '2m', templateVariables: { topic: 'orders' } },
     ]);
@@ -183,5 +202,66 @@ describe('checks built from a Canary', () => {
     expect(results[0]?.reason).toBe('missing: MetricTemplate test/nope not found');
     expect(results[1]?.reason).toMatch(/^typo: \{\{ variables.missing \}\}: the metric sets no templateVariables.missing/);
     expect(results[2]?.reason).toBe('down: Prometheus at http://127.0.0.1:1 is unreachable: connect ECONNREFUSED 127.0.0.1:1');
+  });
+
+  describe('while the step sends the canary only mirrored copies', () => {
+    it('judges the builtin metrics on the copies the canary answered, and says so', async () => {
+      const store = new LiveWindowStore();
+      simulateMirror(store, 30, 20, { errorRate: 0.3, latencyMs: 70 });
+      const canary = canaryWith([
+        { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '30s' },
+        { name: 'request-duration', thresholdRange: { max: 500 }, interval: '30s' },
+      ]);
+      const [success, duration] = await Promise.all(buildChecks({ canary, stepStartedAt: T0, mirrored: true }, sources(store, T0 + 30_000)).map((c) => c.evaluate(signal)));
+      expect(success).toMatchObject({ verdict: 'fail', value: 70, reason: 'request-success-rate 70% is below the minimum of 99% (over 30s, 600 mirrored copies)' });
+      expect(duration?.verdict).toBe('pass');
+      expect(duration?.value).toBeGreaterThan(50);
+      expect(duration?.value).toBeLessThanOrEqual(75);
+      // Read as served traffic, the same step has nothing to judge: what the bug looked like.
+      const [blind] = await Promise.all(buildChecks({ canary, stepStartedAt: T0 }, sources(store, T0 + 30_000)).map((c) => c.evaluate(signal)));
+      expect(blind?.verdict).toBe('inconclusive');
+      expect(blind?.reason).toMatch(/no data/);
+    });
+
+    it('says "no mirrored copies" when the canary answered none', async () => {
+      const store = new LiveWindowStore();
+      simulate(store, 30, { [PRIMARY]: { requests: 10, errorRate: 0, latencyMs: 5 } });
+      const canary = canaryWith([{ name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '30s' }]);
+      const [result] = await Promise.all(buildChecks({ canary, mirrored: true }, sources(store, T0 + 30_000)).map((c) => c.evaluate(signal)));
+      expect(result?.verdict).toBe('inconclusive');
+      expect(result?.reason).toMatch(/backend podinfo-canary answered no mirrored copies in the window/);
+    });
+
+    it('compares the canary\'s copies with the requests the primary served, early check included', async () => {
+      const store = new LiveWindowStore();
+      simulateMirror(store, 10, 50, { errorRate: 0.2, latencyMs: 20 });
+      const canary = canaryWith([{ name: 'request-success-rate' }], compareJudge());
+      const checks = buildChecks({ canary, stepStartedAt: T0, mirrored: true }, sources(store, T0 + 10_000));
+      expect(checks.map((c) => c.continuous)).toEqual([true]);
+      const [result] = await Promise.all(checks.map((c) => c.evaluate(signal)));
+      expect(result?.verdict).toBe('fail');
+      expect(result?.value).toBeCloseTo(80, 6);
+      expect(result?.primaryValue).toBe(100);
+      expect(result?.reason).toMatch(/canary error rate 20% \(100 of 500\) vs primary 0% \(0 of 500\)/);
+    });
+
+    it('runs builtin templates on the copies and renders {{ mirrored }} into Prometheus templates', async () => {
+      const store = new LiveWindowStore();
+      simulateMirror(store, 60, 10, { errorRate: 0.03, latencyMs: 5 });
+      const queries: string[] = [];
+      const recording = recordingProvider(queries, 1);
+      const canary = canaryWith([
+        { name: 'errors', templateRef: { name: 'error-rate' }, thresholdRange: { max: 1 } },
+        { name: 'five-xx', templateRef: { name: 'five-xx' }, thresholdRange: { max: 5 } },
+      ]);
+      const templates = [
+        template('error-rate', { type: 'builtin' }, 'request-error-rate'),
+        template('five-xx', { type: 'prometheus', address: 'http://prom:9090' }, 'sum(rate(sluice_requests_total{backend="{{ service }}-canary",mirrored="{{ mirrored }}",code=~"5.."}[{{ interval }}]))'),
+      ];
+      const [errors, fiveXx] = await Promise.all(buildChecks({ canary, mirrored: true }, sources(store, T0 + 60_000, templates, recording)).map((c) => c.evaluate(signal)));
+      expect(errors?.reason).toBe('errors 3% is above the maximum of 1% (over 1m, 600 mirrored copies)');
+      expect(fiveXx?.verdict).toBe('pass');
+      expect(queries).toEqual(['sum(rate(sluice_requests_total{backend="podinfo-canary",mirrored="true",code=~"5.."}[1m]))']);
+    });
   });
 });

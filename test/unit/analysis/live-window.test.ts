@@ -1,4 +1,4 @@
-import { LiveWindowStore, emptyCounters, latencyHistogram } from '../../../analysis/live-window.js';
+import { LiveWindowStore, emptyCounters, latencyHistogram, mirroredSeries } from '../../../analysis/live-window.js';
 import { histogramQuantile } from '../../../analysis/stats/histogram.js';
 import { LATENCY_BUCKETS_MS, type BackendCounters, type StatsReport } from '../../../proxy/stats-report.js';
 
@@ -20,6 +20,27 @@ function report(proxyId: string, startedAt: number, at: number, backends: Record
 const NS = 'shop';
 
 describe('live counter windows', () => {
+  it('keeps mirrored copies in series of their own, with the same reset handling', () => {
+    const store = new LiveWindowStore();
+    const withCopies = (at: number, startedAt: number, served: BackendCounters, copies: BackendCounters): StatsReport => ({
+      ...report('p1', startedAt, at, { 'web-primary': served }),
+      mirrored: { 'web-canary': copies },
+    });
+    store.ingest(NS, withCopies(1000, 0, counters(10, 0), counters(8, 1, 60)));
+    store.ingest(NS, withCopies(2000, 0, counters(30, 0), counters(26, 4, 60)));
+    // The proxy restarts: both tables start again from zero.
+    store.ingest(NS, withCopies(3000, 2500, counters(5, 0), counters(5, 5, 60)));
+    const w = store.window(NS, 1000, 3000);
+    expect(w['web-primary']?.requests).toBe(25);
+    expect(w['web-canary']).toBeUndefined();
+    expect(w[mirroredSeries('web-canary')]).toMatchObject({ requests: 23, errors: 8 });
+    expect(histogramQuantile(0.5, latencyHistogram(w[mirroredSeries('web-canary')] as BackendCounters))).toBeGreaterThan(50);
+    // A report of a proxy older than mirrored counters carries none: nothing breaks.
+    store.ingest(NS, report('p2', 0, 2500, { 'web-primary': counters(1, 0) }));
+    expect(store.window(NS, 1000, 3000, [mirroredSeries('web-canary')])[mirroredSeries('web-canary')]?.requests).toBe(23);
+  });
+
+
   it('is the growth of the counters between the window edges', () => {
     const store = new LiveWindowStore();
     store.ingest(NS, report('p1', 0, 1000, { a: counters(10, 1) }));

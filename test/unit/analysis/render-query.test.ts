@@ -6,6 +6,7 @@ const model: TemplateModel = {
   target: 'podinfo',
   service: 'podinfo-svc',
   interval: '1m',
+  mirrored: 'false',
   variables: { cluster: 'dev', consumer_group: 'my_consumer' },
 };
 
@@ -24,7 +25,8 @@ describe('MetricTemplate query rendering (Flagger compatible)', () => {
   });
 
   it('accepts actions without spaces, every variable, and leaves other braces alone', () => {
-    expect(renderQuery('{{name}}|{{namespace}}|{{target}}|{{service}}|{{interval}}', model)).toBe('podinfo|test|podinfo|podinfo-svc|1m');
+    expect(renderQuery('{{name}}|{{namespace}}|{{target}}|{{service}}|{{interval}}|{{mirrored}}', model)).toBe('podinfo|test|podinfo|podinfo-svc|1m|false');
+    expect(renderQuery('sluice_requests_total{mirrored="{{ mirrored }}"}', { ...model, mirrored: 'true' })).toBe('sluice_requests_total{mirrored="true"}');
     expect(renderQuery('rate(x{a="b"}[5m]) > {1}', model)).toBe('rate(x{a="b"}[5m]) > {1}');
   });
 

@@ -30,4 +30,16 @@ describe('live stats', () => {
     stats.record('canary', false, 1);
     expect(report.backends.canary?.requests).toBe(2);
   });
+
+  it('counts mirrored copies apart from the requests clients were answered from', () => {
+    const stats = new LiveStats();
+    stats.record('primary', false, 3);
+    stats.recordMirrored('canary', true, 60);
+    stats.recordMirrored('canary', false, 70);
+    const report = stats.report('proxy-1', 100, 'v3', 200);
+    expect(Object.keys(report.backends)).toEqual(['primary']);
+    expect(Object.keys(report.mirrored ?? {})).toEqual(['canary']);
+    expect(report.mirrored?.canary).toMatchObject({ requests: 2, errors: 1, latencySumMs: 130 });
+    expect(report.mirrored?.canary?.latencyCounts[LATENCY_BUCKETS_MS.indexOf(75)]).toBe(2);
+  });
 });

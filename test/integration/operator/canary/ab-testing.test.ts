@@ -1,38 +1,20 @@
 // A/B testing: `iterations` with `match` on a header. While the analysis runs, exactly the
 // requests carrying the header reach the canary and the others never do; then the revision
 // is promoted to everyone. Real components (see support.ts).
-import { CanaryTestEnv, canaryFor, sleep } from './support.js';
+import { CanaryTestEnv, canaryFor } from './support.js';
 
 const ITERATIONS = 3;
 const INSIDER = { 'x-user-group': 'insider' };
 
-const env = new CanaryTestEnv('canary-ab', '127.18.254.5');
-
-beforeAll(async () => {
-  await env.start(
-    canaryFor({
-      interval: '5s',
-      threshold: 2,
-      stepWeight: undefined,
-      maxWeight: undefined,
-      iterations: ITERATIONS,
-      match: [{ headers: { 'x-user-group': { exact: 'insider' } } }],
-      metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '5s' }],
-    }),
-  );
-}, 120_000);
-
-afterAll(() => env.stop());
-// Traffic reached our pod apps, not another test run's on the same addresses.
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+const env = new CanaryTestEnv('canary-ab', '127.18.254.5').hooks(() =>
+  env.start(canaryFor({ stepWeight: undefined, maxWeight: undefined, iterations: ITERATIONS, match: [{ headers: { 'x-user-group': { exact: 'insider' } } }] })),
+);
 
 describe('canary controller: A/B testing', () => {
   let port: number;
 
   it('initializes', async () => {
-    await env.waitForPhase('Initialized', 60_000);
-    port = await env.listenerPort();
-    await env.waitForTargetScaledToZero();
+    port = await env.initialize();
     expect(await env.versionsServed(port)).toEqual(['v1']);
   });
 
@@ -40,16 +22,8 @@ describe('canary controller: A/B testing', () => {
     const insiders = env.clientLoad(port, { headers: INSIDER });
     const others = env.clientLoad(port);
     await env.rollOut('v2');
-    // Until the analysis reaches its last iteration (the next pass promotes, which sends
-    // everyone to the canary by design), nobody else may get the canary.
-    let last = await env.readCanary();
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline && !(last.status?.phase === 'Progressing' && (last.status.iterations ?? 0) >= ITERATIONS - 1)) {
-      expect(['Initialized', 'Progressing']).toContain(last.status?.phase);
-      await sleep(100);
-      last = await env.readCanary();
-    }
-    expect(last.status?.iterations).toBe(ITERATIONS - 1);
+    // Until the analysis reaches its last iteration, nobody else may get the canary.
+    await env.waitForIterations(ITERATIONS - 1, ['Initialized', 'Progressing']);
     const insiderResult = await insiders.stop();
     const otherResult = await others.stop();
 

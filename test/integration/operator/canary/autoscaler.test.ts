@@ -5,10 +5,15 @@
 // real kube-controller-manager running the HPAs.
 import * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../../../harness/index.js';
-import { config, custom, CanaryTestEnv, canaryFor } from './support.js';
+import { config, CanaryTestEnv, canaryFor } from './support.js';
 
 const autoscaling = config.makeApiClient(k8s.AutoscalingV2Api);
-const env = new CanaryTestEnv('canary-hpa', '127.18.254.10');
+const env = new CanaryTestEnv('canary-hpa', '127.18.254.10').hooks(async () => {
+  const canary = canaryFor();
+  canary.spec.autoscalerRef = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'podinfo', primaryScalerReplicas: { maxReplicas: 6 } };
+  await env.start(canary);
+  await autoscaling.createNamespacedHorizontalPodAutoscaler({ namespace: env.namespace, body: targetHpa(80) });
+});
 
 const targetHpa = (averageUtilization: number): k8s.V2HorizontalPodAutoscaler => ({
   metadata: { name: 'podinfo' },
@@ -20,15 +25,6 @@ const targetHpa = (averageUtilization: number): k8s.V2HorizontalPodAutoscaler =>
   },
 });
 
-beforeAll(async () => {
-  const canary = canaryFor();
-  canary.spec.autoscalerRef = { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', name: 'podinfo', primaryScalerReplicas: { maxReplicas: 6 } };
-  await env.start(canary);
-  await autoscaling.createNamespacedHorizontalPodAutoscaler({ namespace: env.namespace, body: targetHpa(80) });
-}, 120_000);
-
-afterAll(() => env.stop());
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
 
 async function primaryHpa(): Promise<k8s.V2HorizontalPodAutoscaler | undefined> {
   try {
@@ -63,7 +59,7 @@ describe('canary controller: autoscalerRef', () => {
     expect((await load.stop()).meshFailures).toEqual([]);
     expect((await primaryHpa())?.spec?.metrics?.[0]?.resource?.target.averageUtilization).toBe(60);
 
-    await custom.deleteNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'canaries', name: 'podinfo' });
+    await env.deleteCanary();
     await waitFor('the primary HPA to be removed', async () => (await primaryHpa()) === undefined, { timeoutMs: 60_000 });
     expect((await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: 'podinfo', namespace: env.namespace })).spec?.scaleTargetRef.name).toBe('podinfo');
   });

@@ -4,24 +4,14 @@
 // the threshold judge, in the same conditions, gives the figure to compare with.
 import { CanaryTestEnv, canaryFor, sleep, type LoadResult } from './support.js';
 
-const env = new CanaryTestEnv('canary-compare', '127.18.254.4');
-
-beforeAll(async () => {
-  await env.start(
+const env = new CanaryTestEnv('canary-compare', '127.18.254.4').hooks(() =>
+  env.start(
     canaryFor({
-      interval: '5s',
-      threshold: 2,
-      stepWeight: 25,
-      maxWeight: 50,
       metrics: [{ name: 'request-success-rate', interval: '5s' }],
       judge: { mode: 'compare', minRequests: 10, confidence: 0.99, maxRelativeDegradation: 0.1 },
     }),
-  );
-}, 120_000);
-
-afterAll(() => env.stop());
-// Traffic reached our pod apps, not another test run's on the same addresses.
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+  ),
+);
 
 interface Figures {
   failedRequests: number;
@@ -53,9 +43,7 @@ describe('canary controller: compare judge', () => {
   let compare: Figures;
 
   it('initializes', async () => {
-    await env.waitForPhase('Initialized', 60_000);
-    port = await env.listenerPort();
-    await env.waitForTargetScaledToZero();
+    port = await env.initialize();
     expect(await env.versionsServed(port)).toEqual(['v1']);
   });
 

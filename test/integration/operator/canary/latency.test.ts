@@ -7,35 +7,23 @@ import { CanaryTestEnv, canaryFor, demoTarget, sleep } from './support.js';
 const BASE_MS = 20;
 const SLOW_MS = 60;
 
-const env = new CanaryTestEnv('canary-latency', '127.18.254.3');
-
-beforeAll(async () => {
-  await env.start(
+const env = new CanaryTestEnv('canary-latency', '127.18.254.3').hooks(() =>
+  env.start(
     canaryFor({
-      interval: '5s',
-      threshold: 2,
-      stepWeight: 25,
-      maxWeight: 50,
       metrics: [
         { name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '5s' },
         { name: 'request-duration', thresholdRange: { max: 2 * BASE_MS }, interval: '5s' },
       ],
     }),
     demoTarget('v1', { latencyMs: BASE_MS }),
-  );
-}, 120_000);
-
-afterAll(() => env.stop());
-// Traffic reached our pod apps, not another test run's on the same addresses.
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+  ),
+);
 
 describe('canary controller: latency', () => {
   let port: number;
 
   it('initializes', async () => {
-    await env.waitForPhase('Initialized', 60_000);
-    port = await env.listenerPort();
-    await env.waitForTargetScaledToZero();
+    port = await env.initialize();
     expect(await env.versionsServed(port)).toEqual(['v1']);
   });
 

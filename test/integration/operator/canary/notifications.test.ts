@@ -26,18 +26,14 @@ const receiver = createServer((req, res) => {
   });
 });
 
-const env = new CanaryTestEnv('canary-notify', '127.18.254.9');
+const env = new CanaryTestEnv('canary-notify', '127.18.254.9').hooks(start, stopReceiver);
 
-beforeAll(async () => {
+async function start(): Promise<void> {
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const address = receiver.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   await env.start(
     canaryFor({
-      interval: '5s',
-      threshold: 2,
-      stepWeight: 25,
-      maxWeight: 50,
       alerts: [
         { name: 'ops', severity: 'info', providerRef: { name: 'ops-webhook' } },
         { name: 'chat', severity: 'error', providerRef: { name: 'chat' } },
@@ -59,16 +55,14 @@ beforeAll(async () => {
     });
   await provider('ops-webhook', { type: 'generic', secretRef: { name: 'ops-webhook' } });
   await provider('chat', { type: 'slack', channel: 'deploys', address: `http://127.0.0.1:${port}/slack` });
-}, 120_000);
+}
 
-afterAll(async () => {
-  await env.stop();
+async function stopReceiver(): Promise<void> {
   await new Promise<void>((resolve) => {
     receiver.close(() => resolve());
     receiver.closeAllConnections();
   });
-});
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+}
 
 async function waitForDelivery(test: (d: Delivery) => boolean): Promise<Delivery> {
   const deadline = Date.now() + 20_000;
@@ -82,12 +76,10 @@ async function waitForDelivery(test: (d: Delivery) => boolean): Promise<Delivery
 
 describe('canary controller: notifications', () => {
   it('sends the RolledBack event, signed, to the generic receiver and to Slack', async () => {
-    await env.waitForPhase('Initialized', 60_000);
-    await env.waitForTargetScaledToZero();
+    const port = await env.initialize();
     const before = (await env.readCanary()).status?.lastAppliedSpec;
     await env.rollOut('v2-bad', { errorRate: 0.3 });
-    // No client load here: the analysis must have traffic, so send some through the waypoint.
-    const port = await env.listenerPort();
+    // The analysis must have traffic: send some through the waypoint.
     const load = env.clientLoad(port);
     const failed = await env.waitForPhase('Failed', 90_000, undefined, 100, before);
     await load.stop();

@@ -23,17 +23,12 @@ function random(seed: number): () => number {
   };
 }
 
-const env = new CanaryTestEnv('canary-restart', '127.18.254.8');
-
-beforeAll(async () => {
-  await env.start(canaryFor({ interval: '5s', threshold: 2, stepWeight: 50, maxWeight: 50, metrics: [{ name: 'request-success-rate', thresholdRange: { min: 99 }, interval: '5s' }] }));
+const env = new CanaryTestEnv('canary-restart', '127.18.254.8').hooks(async () => {
+  await env.start(canaryFor({ stepWeight: 50, maxWeight: 50 }));
   // While the operator is down, endpoint changes do not reach the proxy: a pod that is gone
   // keeps serving through its grace period (30 s on a real node) until they do.
   for (const pods of env.podApps) pods.terminationGraceMs = 10_000;
-}, 120_000);
-
-afterAll(() => env.stop());
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+});
 
 /** How many times an Event with `reason` mentioning `revision` was recorded (aggregated counts included). */
 async function eventCount(reason: string, revision: string): Promise<number> {
@@ -45,9 +40,7 @@ describe('canary controller: SIGKILL at random points', () => {
   let port: number;
 
   it('initializes', async () => {
-    await env.waitForPhase('Initialized', 60_000);
-    port = await env.listenerPort();
-    await env.waitForTargetScaledToZero();
+    port = await env.initialize();
   });
 
   it(`ends ${ROLLOUTS} rollouts with the same outcome and no double promotion`, async () => {

@@ -2,7 +2,8 @@
 // (canary + MeshRoute controllers, config server), a real sluice-proxy process with a
 // TokenRequest token, and the demo app running for every kwok pod of the target and the
 // primary (its version, error rate and latency come from the pod's env). Clients call the
-// apex through the waypoint listener.
+// apex through the waypoint listener, or follow the apex Service as kube-proxy would.
+// Tests that bring their own objects (the GitOps test) start only the mesh (startMesh()).
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,12 +15,13 @@ import type { MeshRoute } from '../../../../crds/meshroute.js';
 import { freePort } from '../../../harness/control-plane.js';
 import { deleteNamespace, kubeConfig, kubeconfigPath, newNamespace, POD_ADDRESS_MAPPING, repoRoot, waitFor } from '../../../harness/index.js';
 import { ManagedProcess } from '../../../harness/managed-process.js';
-import { PodApps } from '../../../harness/pod-apps.js';
+import { loopbackAddressOf, PodApps } from '../../../harness/pod-apps.js';
 
 export const config = kubeConfig();
 export const core = config.makeApiClient(k8s.CoreV1Api);
 export const apps = config.makeApiClient(k8s.AppsV1Api);
 export const custom = config.makeApiClient(k8s.CustomObjectsApi);
+const discovery = config.makeApiClient(k8s.DiscoveryV1Api);
 
 export interface AppEnv {
   errorRate?: number;
@@ -96,14 +98,23 @@ export interface LoadResult {
   firstAppErrorAt?: number;
   /** When each version first answered (epoch ms). */
   firstSeenAt: Record<string, number>;
-  /** Every answer in order: when, and from which version. */
-  timeline: { at: number; version?: string; status: number }[];
+  /** Every answer in order: when, from which version, and which way the request went. */
+  timeline: { at: number; version?: string; status: number; via: Destination['via'] }[];
 }
 
 export interface LoadOptions {
   headers?: Record<string, string>;
   /** Concurrent workers, each at most 50 req/s (default 2). */
   workers?: number;
+  /** Where each request goes (default: the waypoint listener `port`). */
+  to?: () => Destination;
+}
+
+/** Where one request goes, and by which way (for the record). */
+export interface Destination {
+  host: string;
+  port: number;
+  via: 'waypoint' | 'endpoint';
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -120,6 +131,8 @@ export class CanaryTestEnv {
   readonly servedByVersion: Record<string, number> = {};
   /** Mirrored copies (x-sluice-mirror: true) the pod apps served, by version. */
   readonly mirroredByVersion: Record<string, number> = {};
+  /** When each version got its first mirrored copy (epoch ms). */
+  readonly firstMirroredAt: Record<string, number> = {};
   private configPort = 0;
   private syncing = true;
   private readonly cleanups: (() => Promise<void> | void)[] = [];
@@ -133,8 +146,35 @@ export class CanaryTestEnv {
     this.cleanups.push(() => this.agent.destroy());
   }
 
+  /**
+   * Registers the test file's lifecycle: `start` before all its tests, `stop` (after the
+   * environment's own) after them, and after each test the check that traffic reached this
+   * run's pod apps, not another test run's on the same addresses.
+   */
+  hooks(start: () => Promise<void>, stop?: () => Promise<void>): this {
+    beforeAll(start, 120_000);
+    afterAll(async () => {
+      await this.stop();
+      await stop?.();
+    });
+    afterEach(() => expect([...this.addressConflicts]).toEqual([]));
+    return this;
+  }
+
   /** Namespace, operator, proxy and pod apps; then the target Deployment and the Canary. */
   async start(canary: Canary, initial: k8s.V1Deployment = demoTarget('v1'), extraOperatorArgs: string[] = []): Promise<void> {
+    await this.startMesh(extraOperatorArgs);
+    this.startPodApps();
+    await apps.createNamespacedDeployment({ namespace: this.namespace, body: initial });
+    await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', body: canary });
+  }
+
+  /**
+   * The control plane's share: CRDs, a fresh namespace, the operator and a waypoint proxy
+   * that authenticates with a TokenRequest token of the namespace's sluice-waypoint
+   * ServiceAccount. Routes count as applied only once this proxy has acknowledged them.
+   */
+  async startMesh(extraOperatorArgs: string[] = []): Promise<void> {
     await installCrds(config);
     this.namespace = await newNamespace(this.tag);
     const namespace = this.namespace;
@@ -160,18 +200,27 @@ export class CanaryTestEnv {
       logFile: join(this.dir, 'proxy.log'),
     });
     this.cleanups.push(() => proxy.stop());
+  }
 
-    // The "kubelet": a process for every running pod of the target and the primary.
+  /** The "kubelet": a process for every running pod of the target and the primary. */
+  private startPodApps(): void {
     const fromEnv = PodApps.fromPodEnv(8080);
     const counted = (pod: k8s.V1Pod): ReturnType<typeof fromEnv> => {
       const settings = fromEnv(pod);
       const count = (counts: Record<string, number>): number => (counts[settings.version] = (counts[settings.version] ?? 0) + 1);
-      return { ...settings, onRequest: (req) => count(req.headers['x-sluice-mirror'] === 'true' ? this.mirroredByVersion : this.servedByVersion) };
+      return {
+        ...settings,
+        onRequest: (req) => {
+          const mirrored = req.headers['x-sluice-mirror'] === 'true';
+          if (mirrored) this.firstMirroredAt[settings.version] ??= Date.now();
+          count(mirrored ? this.mirroredByVersion : this.servedByVersion);
+        },
+      };
     };
     // One PodApps for both Deployments: kwok hands a deleted primary pod's address to the
     // next pod at once, maybe a target pod, and only the PodApps that still serves the old
     // pod's grace period can hand the address over (two instances would collide on it).
-    this.podApps = [new PodApps(core, namespace, 'app in (podinfo,podinfo-primary)', counted)];
+    this.podApps = [new PodApps(core, this.namespace, 'app in (podinfo,podinfo-primary)', counted)];
     const loop = (async () => {
       while (this.syncing) {
         for (const pods of this.podApps) {
@@ -189,9 +238,6 @@ export class CanaryTestEnv {
       await loop;
       for (const pods of this.podApps) await pods.stop();
     });
-
-    await apps.createNamespacedDeployment({ namespace, body: initial });
-    await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'canaries', body: canary });
   }
 
   private extraOperatorArgs: string[] = [];
@@ -258,6 +304,70 @@ export class CanaryTestEnv {
     return last as Canary;
   }
 
+  /**
+   * Waits for the Canary to be Initialized with the target scaled to zero; resolves with the
+   * waypoint listener port of the apex.
+   */
+  async initialize(): Promise<number> {
+    await this.waitForPhase('Initialized', 60_000);
+    const port = await this.listenerPort();
+    await this.waitForTargetScaledToZero();
+    return port;
+  }
+
+  /**
+   * Waits until a blue/green or A/B analysis is at `iterations` (the pass after the last one
+   * promotes, which switches everyone over by design), checking on the way that the phase
+   * stays one of `phases`.
+   */
+  async waitForIterations(iterations: number, phases: readonly string[], timeoutMs = 90_000): Promise<Canary> {
+    let last = await this.readCanary();
+    const deadline = Date.now() + timeoutMs;
+    const reached = (c: Canary): boolean => c.status?.phase === 'Progressing' && c.status.lastAppliedSpec !== c.status.lastPromotedSpec && (c.status.iterations ?? 0) >= iterations;
+    while (Date.now() < deadline && !reached(last)) {
+      expect(phases).toContain(last.status?.phase);
+      await sleep(100);
+      last = await this.readCanary();
+    }
+    expect(last.status?.iterations).toBe(iterations);
+    return last;
+  }
+
+  async deleteCanary(): Promise<void> {
+    await custom.deleteNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', name: 'podinfo' });
+  }
+
+  /** Waits until the finalizer is removed and the Canary is gone. */
+  async waitForCanaryGone(timeoutMs = 60_000): Promise<void> {
+    let last: Canary | undefined;
+    await waitFor(
+      'the Canary to be finalized and gone',
+      async () => {
+        try {
+          last = await this.readCanary();
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      { timeoutMs, intervalMs: 50, describe: () => JSON.stringify({ finalizers: last?.metadata.finalizers, status: last?.status }, null, 1) },
+    );
+  }
+
+  /** Waits until what a Canary creates is gone: the primary Deployment, the -primary/-canary Services and the MeshRoute. */
+  async waitForCleanup(): Promise<void> {
+    await waitFor(
+      'the primary Deployment, the -primary/-canary Services and the MeshRoute to be removed',
+      async () => {
+        const deployments = await apps.listNamespacedDeployment({ namespace: this.namespace });
+        const services = await core.listNamespacedService({ namespace: this.namespace });
+        const routes = (await custom.listNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'meshroutes' })) as { items: MeshRoute[] };
+        return !deployments.items.some((d) => d.metadata?.name === 'podinfo-primary') && services.items.every((s) => !s.metadata?.name?.match(/-(primary|canary)$/)) && routes.items.length === 0;
+      },
+      { timeoutMs: 30_000 },
+    );
+  }
+
   async listenerPort(): Promise<number> {
     let port = 0;
     await waitFor(
@@ -286,9 +396,13 @@ export class CanaryTestEnv {
   }
 
   get(port: number, headers: Record<string, string> = {}): Promise<Response> {
+    return this.call({ host: this.proxyAddress, port, via: 'waypoint' }, headers);
+  }
+
+  private call(to: Destination, headers: Record<string, string>): Promise<Response> {
     const started = performance.now();
     return new Promise((resolve) => {
-      const req = request({ host: this.proxyAddress, port, path: '/', agent: this.agent, headers }, (res) => {
+      const req = request({ host: to.host, port: to.port, path: '/', agent: this.agent, headers }, (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
         res.on('end', () => {
@@ -309,13 +423,15 @@ export class CanaryTestEnv {
   clientLoad(port: number, options: LoadOptions = {}): { stop: () => Promise<LoadResult> } {
     let running = true;
     const result: LoadResult = { sent: 0, meshFailures: [], appErrors: 0, errorsByVersion: {}, byVersion: {}, firstSeenAt: {}, timeline: [] };
+    const destination = options.to ?? ((): Destination => ({ host: this.proxyAddress, port, via: 'waypoint' }));
     const worker = async (): Promise<void> => {
       const deadline = Date.now() + 300_000;
       while (running && Date.now() < deadline) {
         const started = Date.now();
-        const res = await this.get(port, options.headers);
+        const to = destination();
+        const res = await this.call(to, options.headers ?? {});
         result.sent++;
-        result.timeline.push({ at: Date.now(), status: res.status, ...(res.version ? { version: res.version } : {}) });
+        result.timeline.push({ at: Date.now(), status: res.status, via: to.via, ...(res.version ? { version: res.version } : {}) });
         if (res.version) {
           result.byVersion[res.version] = (result.byVersion[res.version] ?? 0) + 1;
           result.firstSeenAt[res.version] ??= Date.now();
@@ -344,6 +460,45 @@ export class CanaryTestEnv {
     const load = this.clientLoad(port);
     await sleep(1000);
     return Object.keys((await load.stop()).byVersion).sort();
+  }
+
+  /**
+   * Where a client of the apex Service lands, as kube-proxy would send it, kept up to date
+   * every 50 ms: one of the Service's ready endpoints (mapped onto loopback), or the waypoint
+   * listener while the Service has none. The harness runs the waypoint as a process, not as a
+   * pod, so a Service taken over by a MeshRoute selects no pod: its one endpoint is the
+   * listener. Stop it with `stop()`.
+   */
+  followApex(listenerPort: number): { to: () => Destination; stop: () => Promise<void> } {
+    let endpoints: Destination[] = [];
+    let next = 0;
+    let running = true;
+    const poll = (async () => {
+      const deadline = Date.now() + 300_000;
+      while (running && Date.now() < deadline) {
+        endpoints = (await this.apexEndpoints().catch(() => undefined)) ?? endpoints;
+        await sleep(50);
+      }
+    })();
+    return {
+      to: () => (endpoints.length > 0 ? (endpoints[next++ % endpoints.length] as Destination) : { host: this.proxyAddress, port: listenerPort, via: 'waypoint' }),
+      stop: async () => {
+        running = false;
+        await poll;
+      },
+    };
+  }
+
+  /** The ready endpoints of the apex Service's EndpointSlices, mapped onto loopback. */
+  async apexEndpoints(): Promise<Destination[]> {
+    const slices = await discovery.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector: 'kubernetes.io/service-name=podinfo' });
+    return slices.items.flatMap((slice) => {
+      const port = slice.ports?.[0]?.port;
+      if (port === undefined || port === null) return [];
+      return (slice.endpoints ?? [])
+        .filter((e) => e.conditions?.ready !== false)
+        .flatMap((e) => e.addresses.map((address): Destination => ({ host: loopbackAddressOf(address), port, via: 'endpoint' })));
+    });
   }
 
   /** Event reasons recorded for the Canary. */

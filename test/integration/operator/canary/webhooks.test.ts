@@ -52,30 +52,25 @@ class Receiver {
 }
 
 const receiver = new Receiver();
-const env = new CanaryTestEnv('canary-webhooks', '127.18.254.7');
 const TYPES = ['confirm-rollout', 'pre-rollout', 'rollout', 'confirm-traffic-increase', 'confirm-promotion', 'post-rollout', 'rollback', 'event'] as const;
-
-beforeAll(async () => {
-  await receiver.start();
-  // Flagger's rollback hook rolls back on 2xx: answered 404 it never asks for one.
-  receiver.statusFor.set('/rollback', 404);
-  // Closed until the test opens it.
-  receiver.statusFor.set('/confirm-rollout', 403);
-  const webhooks: CanaryWebhook[] = TYPES.map((type) => ({
-    name: `${type}-hook`,
-    type,
-    url: `http://127.0.0.1:${receiver.port}/${type}`,
-    timeout: '5s',
-    metadata: { suite: 'webhooks', hook: type },
-  }));
-  await env.start(canaryFor({ interval: '5s', threshold: 2, stepWeight: 25, maxWeight: 50, webhooks }));
-}, 120_000);
-
-afterAll(async () => {
-  await env.stop();
-  await receiver.stop();
-});
-afterEach(() => expect([...env.addressConflicts]).toEqual([]));
+const env = new CanaryTestEnv('canary-webhooks', '127.18.254.7').hooks(
+  async () => {
+    await receiver.start();
+    // Flagger's rollback hook rolls back on 2xx: answered 404 it never asks for one.
+    receiver.statusFor.set('/rollback', 404);
+    // Closed until the test opens it.
+    receiver.statusFor.set('/confirm-rollout', 403);
+    const webhooks: CanaryWebhook[] = TYPES.map((type) => ({
+      name: `${type}-hook`,
+      type,
+      url: `http://127.0.0.1:${receiver.port}/${type}`,
+      timeout: '5s',
+      metadata: { suite: 'webhooks', hook: type },
+    }));
+    await env.start(canaryFor({ webhooks }));
+  },
+  () => receiver.stop(),
+);
 
 function expectPayload(call: Call, type: string, phase: string | RegExp, checksum?: string): void {
   expect(call.body.name).toBe('podinfo');
@@ -91,9 +86,7 @@ describe('canary controller: webhooks', () => {
   let port: number;
 
   it('initializes', async () => {
-    await env.waitForPhase('Initialized', 60_000);
-    port = await env.listenerPort();
-    await env.waitForTargetScaledToZero();
+    port = await env.initialize();
   });
 
   it('holds the rollout in Waiting while confirm-rollout is closed, then runs every hook with the Flagger payload', async () => {

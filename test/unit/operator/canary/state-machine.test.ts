@@ -1,6 +1,7 @@
 import type { CanarySpec, CanaryStatus } from '../../../../crds/canary.js';
 import {
   decide,
+  inconclusiveLimit,
   routeKey,
   type AnalysisAnswer,
   type Answers,
@@ -128,6 +129,22 @@ describe('canary state machine', () => {
       expect(events(out.actions)).toEqual(['Initialized']);
     });
 
+    // The primary is created from the target's template once; the target may change before
+    // initialization ends. What the primary runs is the baseline the next rollout starts from.
+    it.each([
+      { case: 'template unchanged during initialization', primary: 'r1', target: 'r1', baseline: 'r1', rollsOut: false },
+      { case: 'template changed while the primary was starting', primary: 'r1', target: 'r2', baseline: 'r1', rollsOut: true },
+      { case: 'primary without a revision annotation', primary: '', target: 'r2', baseline: 'r2', rollsOut: false },
+    ])('records the primary\'s revision as the baseline: $case', ({ primary, target, baseline, rollsOut }) => {
+      const w = world(spec(), { target: deployment(target, 2), primary: deployment(primary, 2) });
+      apply(w, { kind: 'primary' }, at(0));
+      reconcile(w, at(0));
+      expect(w.status).toMatchObject({ phase: 'Initialized', lastAppliedSpec: baseline, lastPromotedSpec: baseline });
+      reconcile(w, at(1));
+      expect(w.status.phase).toBe(rollsOut ? 'Progressing' : 'Initialized');
+      if (rollsOut) expect(w.status.lastAppliedSpec).toBe(target);
+    });
+
     it('reports a missing target without acting', () => {
       const w = world(spec(), {});
       const out = reconcile(w, at(0));
@@ -171,7 +188,7 @@ describe('canary state machine', () => {
       reconcile(w, at(16)); // 9 s after the ack: not due yet
       expect(w.asked.filter((n) => n.type === 'analysis')).toEqual([]);
       reconcile(w, at(17));
-      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(7).toISOString(), early: false });
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(7).toISOString(), early: false, mirrored: false });
       expect(w.status.canaryWeight).toBe(40);
     });
 
@@ -243,13 +260,84 @@ describe('canary state machine', () => {
       expect(w.status.message).toMatch(/inconclusive.*fewer than minRequests/);
     });
 
+    describe('analyses without a verdict', () => {
+      const quiet: AnalysisAnswer = {
+        verdict: 'inconclusive',
+        conclusive: false,
+        results: [],
+        summary: 'request-success-rate: no data in the last 10s (backend podinfo-canary served no requests in the window), so it was not judged',
+      };
+
+      it.each([
+        { progressDeadlineSeconds: 60, interval: '10s', limit: 6 },
+        { progressDeadlineSeconds: 600, interval: '1m', limit: 10 },
+        { progressDeadlineSeconds: 45, interval: '10s', limit: 5 },
+        { progressDeadlineSeconds: 5, interval: '1m', limit: 1 },
+      ])('allow ceil(progressDeadlineSeconds / interval) in a row: $progressDeadlineSeconds s / $interval → $limit', ({ progressDeadlineSeconds, interval, limit }) => {
+        expect(inconclusiveLimit(spec({ interval }, { progressDeadlineSeconds }))).toBe(limit);
+      });
+
+      /** Runs analyses at 20% with the given verdicts, one per interval; returns each reconcile's events. */
+      function run(verdicts: AnalysisAnswer[]): { w: World; events: string[][] } {
+        const w = progressing();
+        reconcile(w, at(2));
+        apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+        const seen: string[][] = [];
+        verdicts.forEach((verdict, i) => {
+          const weight = w.status.canaryWeight ?? 0;
+          w.answers.analysis = verdict;
+          seen.push(events(reconcile(w, at(13 + 11 * i)).actions));
+          // The proxies apply a new step at once.
+          if (w.status.canaryWeight !== weight) apply(w, { kind: 'weighted', canaryWeight: w.status.canaryWeight ?? 0 }, at(13 + 11 * i));
+        });
+        return { w, events: seen };
+      }
+
+      it('hold the weight, say so and warn once, then roll back at the limit naming the metric', () => {
+        const { w, events: seen } = run(Array.from({ length: 5 }, () => quiet));
+        expect(w.status).toMatchObject({ phase: 'Progressing', canaryWeight: 20, failedChecks: 0 });
+        expect(w.status.rollout?.inconclusiveChecks).toBe(5);
+        expect(w.status.message).toBe(`analysis inconclusive (5/6) at canary weight 20%: ${quiet.summary}`);
+        expect(seen).toEqual([['AnalysisInconclusive'], [], [], [], []]);
+        w.answers.analysis = quiet;
+        const out = reconcile(w, at(13 + 11 * 5));
+        expect(w.status).toMatchObject({ phase: 'Failed', canaryWeight: 0 });
+        expect(w.status.message).toBe(`rolled back: no verdict in 6 analyses in a row (progressDeadlineSeconds 60s): ${quiet.summary}`);
+        expect(routes(out.actions)).toEqual(['primary']);
+        expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', reason: 'RolledBack', message: expect.stringContaining('request-success-rate: no data') }));
+      });
+
+      it.each([
+        { between: 'a passing analysis', verdict: pass, weight: 40 },
+        { between: 'a failed analysis', verdict: fail, weight: 20 },
+      ])('start counting again after $between', ({ verdict, weight }) => {
+        const { w, events: seen } = run([quiet, quiet, quiet, quiet, verdict, quiet, quiet, quiet, quiet, quiet]);
+        expect(w.status.phase).toBe('Progressing');
+        expect(w.status.canaryWeight).toBe(weight);
+        expect(w.status.rollout?.inconclusiveChecks).toBe(5);
+        // A new run of inconclusive analyses warns again.
+        expect(seen.filter((e) => e.includes('AnalysisInconclusive'))).toHaveLength(2);
+      });
+
+      it('count the iterations of blue/green and A/B alike', () => {
+        const w = progressing(spec({ stepWeight: undefined, maxWeight: undefined, iterations: 3, mirror: true }));
+        w.answers.analysis = quiet;
+        reconcile(w, at(2));
+        apply(w, { kind: 'mirror', mirrorPercent: 100 }, at(2));
+        for (let i = 0; i < 6; i++) reconcile(w, at(13 + 11 * i));
+        expect(w.status.phase).toBe('Failed');
+        expect(w.status.iterations).toBe(0);
+        expect(w.status.message).toMatch(/no verdict in 6 analyses in a row/);
+      });
+    });
+
     it('rolls back within seconds on a conclusive early failure of the compare judge', () => {
       const w = progressing(spec({ judge: { mode: 'compare', minRequests: 50, confidence: 0.95, maxRelativeDegradation: 0.1 } }));
       reconcile(w, at(2));
       apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
       w.answers.analysis = { ...fail, conclusive: true, summary: 'error rate 5% vs 0.1% (sequential test, 95% confidence)' };
       reconcile(w, at(5));
-      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: true });
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: true, mirrored: false });
       expect(w.status.phase).toBe('Failed');
       expect(w.status.message).toMatch(/failed early/);
     });
@@ -302,9 +390,12 @@ describe('canary state machine', () => {
       expect(routes(out.actions)).toEqual(['mirror:30']);
       apply(w, { kind: 'mirror', mirrorPercent: 30 }, at(2));
       out = reconcile(w, at(13));
+      // The mirror step is judged on the copies the canary answered; the weighted steps are not.
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: false, mirrored: true });
       expect(routes(out.actions)).toContain('weighted:5');
       apply(w, { kind: 'weighted', canaryWeight: 5 }, at(13));
       out = reconcile(w, at(24));
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(13).toISOString(), early: false, mirrored: false });
       expect(routes(out.actions)).toContain('weighted:50');
     });
 
@@ -443,6 +534,7 @@ describe('canary state machine', () => {
       routes(out.actions).forEach((r) => seen.add(r));
       apply(w, { kind: 'mirror', mirrorPercent: 100 }, at(2));
       out = reconcile(w, at(13));
+      expect(w.asked).toContainEqual({ type: 'analysis', windowStart: at(2).toISOString(), early: false, mirrored: true });
       routes(out.actions).forEach((r) => seen.add(r));
       expect([...seen].sort()).toEqual(['mirror:100', 'primary'].filter((r) => seen.has(r)).sort());
       expect(seen.has('canary')).toBe(false);
@@ -515,6 +607,32 @@ describe('canary state machine', () => {
       out = reconcile(w, at(3));
       expect(out.actions).toContainEqual({ type: 'Finalize' });
       expect(w.status.phase).toBe('Terminated');
+    });
+
+    it.each([
+      { case: 'initialized, target at zero', setup: (): World => initialized() },
+      { case: 'never initialized: the primary never got ready', setup: (): World => world(spec(), { target: deployment('r1', 2), primary: deployment('r1', 2, 0) }) },
+    ])('finalizes at once when no waypoint proxy serves the apex ($case), giving the target its replicas back', ({ setup }) => {
+      const w = setup();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 0, 0);
+      w.observed.appliedRoute = undefined;
+      w.observed.proxiesDesired = 0;
+      const out = reconcile(w, at(1));
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(out.actions.filter((a) => a.type === 'Finalize')).toHaveLength(1);
+      expect(w.status.phase).toBe('Terminated');
+      expect(w.status.message).toMatch(/no waypoint proxy serves the apex/);
+    });
+
+    it('keeps waiting for the proxies to acknowledge while some should serve the apex', () => {
+      const w = initialized();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 2);
+      w.observed.proxiesDesired = 1;
+      const out = reconcile(w, at(1));
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      expect(w.status).toMatchObject({ phase: 'Terminating', message: 'waiting for every waypoint proxy to send all traffic to the target' });
     });
 
     it('finalizes at once without revertOnDeletion', () => {

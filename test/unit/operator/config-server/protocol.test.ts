@@ -50,6 +50,16 @@ describe('config stream protocol', () => {
     expect(validateStatsReport({ ...report(), backends: [] })).toMatchObject({ ok: false });
   });
 
+  it('keeps mirrored counters when a proxy sends them, checked like the others, and does without them', () => {
+    const counters = { requests: 4, errors: 1, latencyCounts: new Array<number>(LATENCY_BUCKETS_MS.length + 1).fill(1), latencySumMs: 80 };
+    const withCopies = { ...report(), mirrored: { 'podinfo-canary': counters } };
+    expect(validateStatsReport(withCopies)).toEqual({ ok: true, message: withCopies });
+    expect(validateStatsReport(report())).toEqual({ ok: true, message: report() });
+    const bad = { ...report(), mirrored: { 'podinfo-canary': { ...counters, latencyCounts: [1] } } };
+    expect(validateStatsReport(bad)).toMatchObject({ ok: false, error: 'stats report: mirrored["podinfo-canary"].latencyCounts must hold 26 counts' });
+    expect(validateStatsReport({ ...report(), mirrored: 3 })).toMatchObject({ ok: false, error: 'stats report: mirrored must be an object' });
+  });
+
   it('caps the length of NACK errors', () => {
     const parsed = parseClientMessage(JSON.stringify({ type: 'nack', version: 'v', error: 'x'.repeat(10_000) }));
     expect(parsed.ok && parsed.message.type === 'nack' && parsed.message.error.length).toBe(4096);
