@@ -9,7 +9,7 @@ import { get as httpGet } from 'node:http';
 import { Agent, request } from 'node:https';
 import { stringify } from 'yaml';
 import * as k8s from '@kubernetes/client-node';
-import { binaryPath, cacheDir, pinnedVersions } from './binaries.js';
+import { binaryPath, cacheDir, pinnedVersions, repoRoot } from './binaries.js';
 import { ManagedProcess, waitFor } from './managed-process.js';
 import { claimPodCidr, type PodCidrLease } from './pod-cidr.js';
 import { CertificateAuthority, serviceAccountSigningKeys, type KeyPairPem } from './pki.js';
@@ -23,6 +23,8 @@ import { CertificateAuthority, serviceAccountSigningKeys, type KeyPairPem } from
 export const POD_ADDRESS_MAPPING = '198.18.0.0/15=127.18.0.0/15';
 export const SERVICE_CIDR = '198.19.0.0/16';
 export const FAKE_NODE_NAME = 'kwok-node-0';
+/** kwok's pod lifecycle: Ready once the pod's process listens (pod-process.ts). */
+export const KWOK_STAGES_FILE = join(repoRoot, 'test/harness/kwok-stages.yaml');
 
 export interface ControlPlaneOptions {
   /** Keep the working directory (certificates, logs, etcd data) after stop(). */
@@ -220,6 +222,8 @@ export class ControlPlane {
         `--node-ip=${podCidr.nodeIP}`,
         '--node-lease-duration-seconds=40',
         `--server-address=127.0.0.1:${await freePort()}`,
+        // Pods become Ready only once their process listens (see the file).
+        `--config=${KWOK_STAGES_FILE}`,
       ]);
 
       const config = plane.kubeConfig();

@@ -1,11 +1,13 @@
 // Real processes for simulated pods: kwok makes a Deployment's pods "run"; this starts the
 // demo app for each of them on the pod's address mapped onto loopback, so that EndpointSlices,
 // the proxies and the traffic are all real. sync() is idempotent: it starts apps for new
-// pods and stops those whose pods are gone.
+// pods and stops those whose pods are gone. A pod becomes Ready once its app listens
+// (pod-process.ts).
 import * as k8s from '@kubernetes/client-node';
 import { mapAddress, parseAddressMapping } from '../../operator/address-map.js';
 import { settingsFromEnv, startDemoApp, type DemoAppSettings } from '../apps/demo-app.js';
 import { POD_ADDRESS_MAPPING } from './control-plane.js';
+import { markPodProcess } from './pod-process.js';
 
 const mapping = [parseAddressMapping(POD_ADDRESS_MAPPING)];
 
@@ -70,8 +72,16 @@ export class PodApps {
         this.closing.delete(address);
         await previous();
       }
-      const app = await startDemoApp({ ...settings, host: address });
+      let app: Awaited<ReturnType<typeof startDemoApp>>;
+      try {
+        app = await startDemoApp({ ...settings, host: address });
+      } catch (err) {
+        await markPodProcess(this.core, pod, 'failed');
+        throw err;
+      }
       this.running.set(name, { address, close: app.close });
+      // kwok marks the pod Ready only now (kwok-stages.yaml): no client reaches a closed port.
+      await markPodProcess(this.core, pod, 'listening');
     }
     return this.addresses;
   }
