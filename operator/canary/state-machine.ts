@@ -339,15 +339,20 @@ function startRollout(s: Step, revision: string): void {
     s.phase('Waiting', `waiting for approval: confirm-rollout webhook closed ${gate.message ? `(${gate.message})` : ''}`.trim());
     return s.requeue(s.intervalMs);
   }
+  beginRollout(s, revision);
+  s.phase('Progressing', `new revision ${revision} detected: starting the rollout`);
+  s.event('Normal', 'Progressing', `New revision ${revision} detected, starting the rollout`, 'info');
+  progress(s);
+}
+
+/** Makes `revision` the one being rolled out, with a fresh rollout record. */
+function beginRollout(s: Step, revision: string): void {
   s.status.lastAppliedSpec = revision;
   s.status.failedChecks = 0;
   s.status.iterations = 0;
   s.status.canaryWeight = 0;
   s.status.analysisResults = [];
   s.status.rollout = { startedAt: s.nowIso };
-  s.phase('Progressing', `new revision ${revision} detected: starting the rollout`);
-  s.event('Normal', 'Progressing', `New revision ${revision} detected, starting the rollout`, 'info');
-  progress(s);
 }
 
 function progress(s: Step): void {
@@ -572,17 +577,36 @@ function beginPromotion(s: Step): void {
   promote(s);
 }
 
+/**
+ * Whether a promotion replaces the primary in place: the canary never served a step of this
+ * rollout and is not ready to (a manual promote of a Waiting revision, or one sent while the
+ * canary was still starting). Routing traffic to it would send clients to pods that are not
+ * there, so the primary keeps all traffic and its own rolling update replaces it, and the
+ * target stays at zero. Level-triggered: with the target at zero the answer stays yes.
+ */
+function promotesInPlace(s: Step): boolean {
+  const target = s.observed.target;
+  if (!target || s.rollout.stepRoute !== undefined) return false;
+  return target.replicas < canaryReplicas(s.observed) || !isReady(target, s.spec.analysis.canaryReadyThreshold);
+}
+
+/** Where traffic goes while the primary is replaced. */
+function promotionRoute(s: Step, inPlace: boolean): DesiredRoute {
+  if (inPlace) return { kind: 'primary' };
+  // Blue/green and A/B switch everyone to the proven canary while the primary is replaced;
+  // a weighted canary keeps its last split. Either way the healthy side keeps serving.
+  if (rolloutStrategy(s.spec.analysis) !== 'canary') return { kind: 'canary' };
+  return { kind: 'weighted', canaryWeight: s.status.canaryWeight || maxWeight(s.spec.analysis) };
+}
+
 function promote(s: Step): void {
   const target = s.observed.target;
   if (!target) return;
   if (target.revision !== s.status.lastAppliedSpec) return progress(s);
-  const strategy = rolloutStrategy(s.spec.analysis);
-  // Blue/green and A/B switch everyone to the proven canary while the primary is replaced;
-  // a weighted canary keeps its last split. Either way the healthy side keeps serving.
-  if (strategy !== 'canary') s.route({ kind: 'canary' });
-  else s.route({ kind: 'weighted', canaryWeight: s.status.canaryWeight || maxWeight(s.spec.analysis) });
+  const inPlace = promotesInPlace(s);
+  s.route(promotionRoute(s, inPlace));
+  s.scaleTarget(inPlace ? 0 : canaryReplicas(s.observed));
   const replicas = Math.max(target.replicas, s.observed.primary?.replicas ?? 0, 1);
-  s.scaleTarget(canaryReplicas(s.observed));
   s.act({ type: 'PromotePrimary', replicas });
   const primary = s.observed.primary;
   if (!primary || primary.revision !== target.revision || !isReady(primary, s.spec.analysis.primaryReadyThreshold)) {
@@ -663,17 +687,46 @@ function handleManualAction(s: Step): void {
     case 'resume':
       s.status.paused = false;
       return answer('Applied', 'rollout resumed');
-    case 'promote':
+    case 'promote': {
       if (!ACTIVE.includes(phase)) return answer('Rejected', `nothing to promote in phase ${phase}`);
-      answer('Applied', 'promoting without further analysis');
-      s.phase('Promoting', `promoting revision ${s.status.lastAppliedSpec ?? ''} (manual promote)`);
+      const primary = `${s.spec.targetRef.name}-primary`;
+      // A human override, as Argo Rollouts' `promote --full`: a Waiting revision (held by the
+      // confirm-rollout gate, the deployment windows or suspend) is promoted now, skipping
+      // what held it and the analysis, as promote skips analysis and confirm-promotion later on.
+      const held = phase === 'Waiting';
+      const revision = held ? (s.observed.target?.revision ?? '') : (s.status.lastAppliedSpec ?? '');
+      if (held && revision !== s.status.lastAppliedSpec) beginRollout(s, revision);
+      const skipped = held ? 'skipping what held it (gate, deployment windows, suspend) and the analysis' : 'skipping the remaining analysis';
+      const inPlace = promotesInPlace(s);
+      const how = inPlace
+        ? `the canary has not served any traffic, so ${primary} is updated in place and keeps all traffic`
+        : `${describeRoute(promotionRoute(s, inPlace))} until ${primary} runs it`;
+      answer('Applied', `promoting revision ${revision} now, ${skipped}: ${how}`);
+      s.phase('Promoting', `promoting revision ${revision} (manual promote): ${how}`);
       return;
-    case 'abort':
+    }
+    case 'abort': {
       if (!ACTIVE.includes(phase) && phase !== 'Promoting') return answer('Rejected', `no rollout to abort in phase ${phase}`);
+      if (phase === 'Waiting') {
+        // Nothing was rolled out: the waiting revision is marked Failed, so that it is not
+        // started once its gate or window opens; retry rolls it out.
+        const revision = s.observed.target?.revision ?? '';
+        const primary = `${s.spec.targetRef.name}-primary`;
+        answer('Applied', `revision ${revision} will not be rolled out; all traffic stays on ${primary} (retry rolls it out)`);
+        s.status.lastAppliedSpec = revision;
+        s.status.failedChecks = 0;
+        s.status.analysisResults = [];
+        s.status.rollout = { finishedAt: s.nowIso };
+        s.route({ kind: 'primary' });
+        s.phase('Failed', `aborted by a manual abort action before its rollout started: revision ${revision} got no traffic; all traffic stays on ${primary}`);
+        s.event('Warning', 'Aborted', `Revision ${revision} aborted before its rollout started; all traffic stays on ${primary}`, 'warn');
+        return;
+      }
       answer('Applied', 'rollout aborted');
       s.status.phase = 'Progressing';
       rollback(s, 'aborted by a manual abort action');
       return;
+    }
     case 'retry':
       if (phase !== 'Failed') return answer('Rejected', `only a Failed rollout can be retried (phase ${phase})`);
       answer('Applied', 'retrying the failed revision');

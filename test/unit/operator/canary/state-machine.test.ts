@@ -579,6 +579,116 @@ describe('canary state machine', () => {
       expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2' });
     });
 
+    // What promote and abort do in each phase a rollout can be in. A manual promote is a
+    // human override (Argo Rollouts' `promote --full`): whatever held the revision (a closed
+    // gate, a closed deployment window) and the analysis are skipped. A canary that never
+    // served traffic gets none: the primary is updated in place and keeps all of it.
+    const confirmRolloutClosed = (): World => {
+      const w = initialized(spec({ webhooks: [{ name: 'gate', type: 'confirm-rollout', url: 'http://127.0.0.1:1/gate' }] }));
+      w.answers.gates = { 'confirm-rollout': { value: false, message: 'change freeze' } };
+      w.observed.target = deployment('r2', 0, 0);
+      reconcile(w, at(1));
+      expect(w.status).toMatchObject({ phase: 'Waiting', lastAppliedSpec: 'r1' });
+      return w;
+    };
+    const canaryStarting = (): World => {
+      const w = initialized();
+      w.observed.target = deployment('r2', 2, 0, false);
+      reconcile(w, at(1));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2' });
+      return w;
+    };
+    const atWeight40 = (): World => {
+      const w = progressing();
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      reconcile(w, at(13));
+      apply(w, { kind: 'weighted', canaryWeight: 40 }, at(13));
+      reconcile(w, at(14));
+      expect(w.status).toMatchObject({ phase: 'Progressing', canaryWeight: 40 });
+      return w;
+    };
+    const waitingPromotion = (): World => {
+      const hooks = spec({ stepWeight: 60, webhooks: [{ name: 'gate', type: 'confirm-promotion', url: 'http://127.0.0.1:1/gate' }] });
+      const w = progressing(hooks);
+      w.answers.analysis = pass;
+      w.answers.gates = { 'confirm-promotion': { value: false, message: '' } };
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('WaitingPromotion');
+      return w;
+    };
+
+    it.each([
+      { from: 'Waiting: confirm-rollout closed', setup: confirmRolloutClosed, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping what held it .*: the canary has not served any traffic, so podinfo-primary is updated in place and keeps all traffic$/ },
+      { from: 'Progressing: canary not ready yet', setup: canaryStarting, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping the remaining analysis: the canary has not served any traffic, so podinfo-primary is updated in place/ },
+      { from: 'Progressing at 40%', setup: atWeight40, route: 'weighted:40', target: 2, ack: /^promoting revision r2 now, skipping the remaining analysis: canary weight 40% until podinfo-primary runs it$/ },
+      { from: 'WaitingPromotion', setup: waitingPromotion, route: 'weighted:60', target: 2, ack: /canary weight 60% until podinfo-primary runs it$/ },
+    ])('promote from $from promotes revision r2 through to Succeeded, saying how', ({ setup, route, target, ack }) => {
+      const w = setup();
+      w.asked = [];
+      w.observed.manualAction = { action: 'promote', nonce: 'p1' };
+      let out = reconcile(w, at(30));
+      expect(w.status.manualAction).toMatchObject({ action: 'promote', nonce: 'p1', state: 'Applied', message: expect.stringMatching(ack) });
+      expect(w.status).toMatchObject({ phase: 'Promoting', lastAppliedSpec: 'r2' });
+      expect(events(out.actions)).toContain('ManualAction');
+      expect(out.actions).toContainEqual({ type: 'PromotePrimary', replicas: 2 });
+      expect(routes(out.actions)).toEqual([route]);
+      expect(scaled(out.actions)).toEqual([target]);
+      // Nothing is asked any more: no gate, no analysis.
+      expect(w.asked).toEqual([]);
+
+      // The primary rolls out r2; the route goes back to the primary (in place: stays there).
+      w.observed.primary = deployment('r2', 2);
+      if (target === 0) {
+        w.observed.target = deployment('r2', 0, 0);
+      } else {
+        out = reconcile(w, at(31));
+        expect(w.status.phase).toBe('Finalising');
+        expect(routes(out.actions)).toEqual(['primary']);
+        apply(w, { kind: 'primary' }, at(32));
+      }
+      out = reconcile(w, at(32));
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(w.status).toMatchObject({ phase: 'Succeeded', lastAppliedSpec: 'r2', lastPromotedSpec: 'r2', canaryWeight: 0 });
+      expect(events(out.actions)).toContain('Promoted');
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(w.asked).toEqual([]);
+    });
+
+    it.each([
+      { from: 'Waiting: confirm-rollout closed', setup: confirmRolloutClosed, reopen: (w: World): void => void (w.answers.gates = {}) },
+    ])('abort from $from marks the waiting revision Failed without giving it traffic, until retried', ({ setup, reopen }) => {
+      const w = setup();
+      w.observed.manualAction = { action: 'abort', nonce: 'a1' };
+      let out = reconcile(w, at(30));
+      expect(w.status.manualAction).toMatchObject({
+        action: 'abort',
+        state: 'Applied',
+        message: 'revision r2 will not be rolled out; all traffic stays on podinfo-primary (retry rolls it out)',
+      });
+      expect(w.status).toMatchObject({ phase: 'Failed', lastAppliedSpec: 'r2', lastPromotedSpec: 'r1', canaryWeight: 0 });
+      expect(w.status.message).toBe('aborted by a manual abort action before its rollout started: revision r2 got no traffic; all traffic stays on podinfo-primary');
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', eventType: 'Warning', reason: 'Aborted', alert: 'warn' }));
+      expect(out.actions.some((a) => a.type === 'CallHooks' || a.type === 'PromotePrimary')).toBe(false);
+      expect(w.status.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+
+      // Its gate or window opening does not bring it back...
+      reopen(w);
+      out = reconcile(w, at(45));
+      expect(w.status.phase).toBe('Failed');
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(scaled(out.actions)).toEqual([0]);
+      // ...a retry does.
+      w.observed.manualAction = { action: 'retry', nonce: 'r1' };
+      reconcile(w, at(46));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2' });
+    });
+
     it('rejects an action that does not fit the phase, and does not apply one nonce twice', () => {
       const w = initialized();
       w.observed.manualAction = { action: 'promote', nonce: 'x' };
