@@ -77,8 +77,11 @@ export interface CanaryObservations {
   proxiesDesired?: number;
   /** A manual action requested through the annotation and not yet acknowledged. */
   manualAction?: { action: ManualActionName; nonce: string };
-  /** Deployment windows: whether one is open now; when the next opens if not. */
-  window: { open: boolean; nextOpenAt?: string };
+  /**
+   * Deployment windows: whether one is open now; when the next opens if not; `message` says
+   * why they are closed when no window will open (none ticks again, or one is invalid).
+   */
+  window: { open: boolean; nextOpenAt?: string; message?: string };
   answers?: Answers;
 }
 
@@ -285,6 +288,7 @@ function runPhase(s: Step): void {
   const phase = s.status.phase ?? 'Initializing';
   if (phase === 'Initializing' || phase === 'Terminated' || phase === 'Terminating') return initialize(s);
   if (IDLE.includes(phase)) return idle(s);
+  if (phase === 'Waiting') return waiting(s);
   if (phase === 'Promoting') return promote(s);
   if (phase === 'Finalising') return finalise(s);
   return progress(s);
@@ -332,7 +336,52 @@ function idle(s: Step): void {
   startRollout(s, target.revision);
 }
 
+/**
+ * Waiting: a new revision is known but its rollout has not started (lastAppliedSpec is still
+ * the revision before it), held by closed deployment windows, a closed confirm-rollout gate
+ * or suspend. As between rollouts, the target gets neither traffic nor pods; every look
+ * asks again whether the rollout may start.
+ */
+function waiting(s: Step): void {
+  const target = s.observed.target;
+  if (!target) return;
+  const routed = s.route({ kind: 'primary' });
+  if (routed) s.scaleTarget(0);
+  if (s.spec.suspend) {
+    s.message(`new revision ${target.revision} detected, but the Canary is suspended`);
+    return;
+  }
+  startRollout(s, target.revision);
+}
+
+/** Why the deployment windows hold the rollout, and until when. */
+function windowClosed(s: Step): string {
+  const window = s.observed.window;
+  if (window.nextOpenAt) return `outside the deployment windows; the next window opens at ${window.nextOpenAt}`;
+  return window.message ?? 'outside the deployment windows';
+}
+
+/**
+ * When to look again while the windows are closed: when the next one opens, but at least
+ * every interval. A window may open months away, beyond what a timer can wait (setTimeout
+ * fires at once past 2^31 ms); in steps of an interval the last look lands on the opening.
+ */
+function untilWindowOpensMs(s: Step): number {
+  const next = s.observed.window.nextOpenAt;
+  if (!next) return s.intervalMs;
+  return Math.min(s.intervalMs, Math.max(0, Date.parse(next) - s.input.now.getTime()));
+}
+
 function startRollout(s: Step, revision: string): void {
+  // Outside the deployment windows a new revision is not started at all: no pods, no traffic
+  // step, no webhook asked. It starts when a window opens.
+  if (!s.observed.window.open) {
+    if (s.status.phase !== 'Waiting') {
+      s.event('Normal', 'Waiting', `New revision ${revision} waits, its rollout not started: ${windowClosed(s)}`);
+    }
+    s.phase('Waiting', `new revision ${revision} detected; ${windowClosed(s)}`);
+    return s.requeue(untilWindowOpensMs(s));
+  }
   const gate = s.gate('confirm-rollout');
   if (!gate) return;
   if (!gate.value) {
@@ -368,11 +417,6 @@ function progress(s: Step): void {
       s.phase('Waiting', `new revision ${target.revision} detected, but the Canary is suspended`);
       return;
     }
-    return startRollout(s, target.revision);
-  }
-
-  if (s.status.phase === 'Waiting') {
-    // Held by confirm-rollout: ask again each interval.
     return startRollout(s, target.revision);
   }
 
@@ -445,10 +489,10 @@ function progress(s: Step): void {
     return;
   }
 
+  // A rollout under way holds its weight outside the windows: no analysis, no next step.
   if (!s.observed.window.open) {
-    const next = s.observed.window.nextOpenAt ? `; the next window opens at ${s.observed.window.nextOpenAt}` : '';
-    s.message(`holding ${describeRoute(desired)}: outside the deployment windows${next}`);
-    return s.requeue(s.intervalMs);
+    s.message(`holding ${describeRoute(desired)}: ${windowClosed(s)}`);
+    return s.requeue(untilWindowOpensMs(s));
   }
 
   const result = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: false, mirrored: desired.kind === 'mirror' });
@@ -599,6 +643,13 @@ function promotionRoute(s: Step, inPlace: boolean): DesiredRoute {
   return { kind: 'weighted', canaryWeight: s.status.canaryWeight || maxWeight(s.spec.analysis) };
 }
 
+/**
+ * Promoting and Finalising are not held by closed deployment windows. A promotion begins only
+ * after an analysis, and analyses run only inside a window (WaitingPromotion analyses again
+ * each interval, so it is held too); the one exception, a manual promote, is an explicit
+ * override. Once begun, a half-done promotion (the primary half replaced, traffic split) is
+ * worse to leave standing for hours than to finish, stepWeightPromotion steps included.
+ */
 function promote(s: Step): void {
   const target = s.observed.target;
   if (!target) return;

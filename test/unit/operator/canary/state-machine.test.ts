@@ -383,6 +383,19 @@ describe('canary state machine', () => {
       expect(w.status.message).toBe('holding canary weight 20%: outside the deployment windows; the next window opens at 2026-11-22T08:00:00.000Z');
     });
 
+    it('looks again when the next window opens while holding a weight', () => {
+      const w = progressing();
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      w.observed.window = { open: false, nextOpenAt: at(16).toISOString() };
+      const out = reconcile(w, at(13));
+      expect(out.requeueAfterMs).toBe(3_000);
+      w.observed.window = { open: true };
+      w.answers.analysis = pass;
+      reconcile(w, at(16));
+      expect(w.status.canaryWeight).toBe(40);
+    });
+
     it('uses stepWeights and a mirror step before the first weight', () => {
       const w = progressing(spec({ stepWeight: undefined, maxWeight: undefined, stepWeights: [5, 50], mirror: true, mirrorWeight: 30 }));
       w.answers.analysis = pass;
@@ -451,6 +464,109 @@ describe('canary state machine', () => {
     });
   });
 
+  describe('deployment windows', () => {
+    const NEXT = '2026-11-22T08:00:00.000Z';
+    const hooked = (): CanarySpec => spec({ webhooks: [{ name: 'gate', type: 'confirm-rollout', url: 'http://127.0.0.1:1/gate' }] });
+    const failed = (): World => {
+      const w = progressing();
+      w.observed.manualAction = { action: 'abort', nonce: 'a' };
+      reconcile(w, at(2));
+      apply(w, { kind: 'primary' }, at(2));
+      expect(w.status.phase).toBe('Failed');
+      return w;
+    };
+
+    // A new revision that arrives while every window is closed is detected but not started:
+    // no pods, no traffic, no webhook asked, from whichever phase it arrives in.
+    it.each([
+      { from: 'Initialized', setup: (): World => initialized(), lastApplied: 'r1' },
+      { from: 'Initialized, with a confirm-rollout gate', setup: (): World => initialized(hooked()), lastApplied: 'r1' },
+      { from: 'Failed', setup: failed, lastApplied: 'r2' },
+    ])('waits outside the windows from $from, without pods or traffic, and starts when a window opens', ({ setup, lastApplied }) => {
+      const w = setup();
+      w.observed.window = { open: false, nextOpenAt: NEXT };
+      w.observed.target = deployment('r3', 0, 0);
+      let out = reconcile(w, at(20));
+      expect(w.status).toMatchObject({ phase: 'Waiting', lastAppliedSpec: lastApplied, canaryWeight: 0 });
+      expect(w.status.message).toBe(`new revision r3 detected; outside the deployment windows; the next window opens at ${NEXT}`);
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(w.asked).toEqual([]);
+      expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', reason: 'Waiting', message: `New revision r3 waits, its rollout not started: outside the deployment windows; the next window opens at ${NEXT}` }));
+      expect(out.requeueAfterMs).toBe(10_000);
+
+      // Looked at again: still waiting, nothing new said.
+      out = reconcile(w, at(30));
+      expect(w.status.phase).toBe('Waiting');
+      expect(events(out.actions)).toEqual([]);
+      expect(scaled(out.actions)).toEqual([0]);
+
+      // The window opens: the rollout starts (through its gate, if it has one).
+      w.observed.window = { open: true };
+      out = reconcile(w, at(40));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r3' });
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(events(out.actions)).toContain('Progressing');
+    });
+
+    it.each([
+      { case: 'the next window opens within an interval', window: { open: false, nextOpenAt: at(23.5).toISOString() }, requeue: 3_500, message: /the next window opens at 2026-11-21T10:00:23.500Z$/ },
+      { case: 'the next window opens in months', window: { open: false, nextOpenAt: '2027-03-01T00:00:00.000Z' }, requeue: 10_000, message: /the next window opens at 2027-03-01T00:00:00.000Z$/ },
+      { case: 'the opening is already past (clock skew)', window: { open: false, nextOpenAt: at(19).toISOString() }, requeue: 0, message: /the next window opens at/ },
+      {
+        case: 'a window is invalid',
+        window: { open: false, message: 'invalid deployment window (spec.analysis.windows[0].timeZone: unknown time zone Mars/Olympus): the rollout holds until it is fixed' },
+        requeue: 10_000,
+        message: /^new revision r2 detected; invalid deployment window \(.*Mars\/Olympus\): the rollout holds until it is fixed$/,
+      },
+      { case: 'no window opens again', window: { open: false, message: 'outside the deployment windows, and none of them opens again' }, requeue: 10_000, message: /; outside the deployment windows, and none of them opens again$/ },
+    ])('says why and looks again in time when $case', ({ window, requeue, message }) => {
+      const w = initialized();
+      w.observed.window = window;
+      w.observed.target = deployment('r2', 0, 0);
+      const out = reconcile(w, at(20));
+      expect(w.status.phase).toBe('Waiting');
+      expect(w.status.message).toMatch(message);
+      expect(out.requeueAfterMs).toBe(requeue);
+    });
+
+    it('does not hold a promotion under way when the windows close', () => {
+      const w = progressing(spec({ stepWeight: 60 }));
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('Promoting');
+      w.observed.window = { open: false, nextOpenAt: NEXT };
+      w.observed.primary = deployment('r2', 2);
+      reconcile(w, at(14));
+      expect(w.status.phase).toBe('Finalising');
+      apply(w, { kind: 'primary' }, at(15));
+      reconcile(w, at(15));
+      expect(w.status).toMatchObject({ phase: 'Succeeded', lastPromotedSpec: 'r2' });
+    });
+
+    it('holds WaitingPromotion outside the windows: the promotion is decided inside one', () => {
+      const gated = spec({ stepWeight: 60, webhooks: [{ name: 'gate', type: 'confirm-promotion', url: 'http://127.0.0.1:1/gate' }] });
+      const w = progressing(gated);
+      w.answers.analysis = pass;
+      w.answers.gates = { 'confirm-promotion': { value: false, message: '' } };
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('WaitingPromotion');
+      w.answers.gates = {};
+      w.observed.window = { open: false, nextOpenAt: NEXT };
+      reconcile(w, at(24));
+      expect(w.status.phase).toBe('WaitingPromotion');
+      expect(w.asked).toEqual([]);
+      expect(w.status.message).toBe(`holding canary weight 60%: outside the deployment windows; the next window opens at ${NEXT}`);
+      w.observed.window = { open: true };
+      reconcile(w, at(25));
+      expect(w.status.phase).toBe('Promoting');
+    });
+  });
+
   describe('webhooks', () => {
     const withHooks = (...types: string[]): CanarySpec =>
       spec({ webhooks: types.map((type) => ({ name: type, type: type as 'rollout', url: 'http://127.0.0.1:1/hook' })) });
@@ -462,6 +578,11 @@ describe('canary state machine', () => {
       reconcile(w, at(1));
       expect(w.status.phase).toBe('Waiting');
       expect(w.status.message).toMatch(/confirm-rollout webhook closed \(change freeze\)/);
+      // Asked again each interval, without announcing the same revision again.
+      const out = reconcile(w, at(11));
+      expect(w.status.phase).toBe('Waiting');
+      expect(events(out.actions)).toEqual([]);
+      expect(w.asked).toEqual([{ type: 'gate', webhook: 'confirm-rollout' }]);
       w.answers.gates = { 'confirm-rollout': { value: true, message: '' } };
       reconcile(w, at(12));
       expect(w.status.phase).toBe('Progressing');
@@ -591,6 +712,14 @@ describe('canary state machine', () => {
       expect(w.status).toMatchObject({ phase: 'Waiting', lastAppliedSpec: 'r1' });
       return w;
     };
+    const windowClosed = (): World => {
+      const w = initialized();
+      w.observed.window = { open: false, nextOpenAt: '2026-11-22T08:00:00.000Z' };
+      w.observed.target = deployment('r2', 0, 0);
+      reconcile(w, at(1));
+      expect(w.status).toMatchObject({ phase: 'Waiting', lastAppliedSpec: 'r1' });
+      return w;
+    };
     const canaryStarting = (): World => {
       const w = initialized();
       w.observed.target = deployment('r2', 2, 0, false);
@@ -623,6 +752,7 @@ describe('canary state machine', () => {
 
     it.each([
       { from: 'Waiting: confirm-rollout closed', setup: confirmRolloutClosed, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping what held it .*: the canary has not served any traffic, so podinfo-primary is updated in place and keeps all traffic$/ },
+      { from: 'Waiting: outside the deployment windows', setup: windowClosed, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping what held it .*podinfo-primary is updated in place and keeps all traffic$/ },
       { from: 'Progressing: canary not ready yet', setup: canaryStarting, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping the remaining analysis: the canary has not served any traffic, so podinfo-primary is updated in place/ },
       { from: 'Progressing at 40%', setup: atWeight40, route: 'weighted:40', target: 2, ack: /^promoting revision r2 now, skipping the remaining analysis: canary weight 40% until podinfo-primary runs it$/ },
       { from: 'WaitingPromotion', setup: waitingPromotion, route: 'weighted:60', target: 2, ack: /canary weight 60% until podinfo-primary runs it$/ },
@@ -660,6 +790,7 @@ describe('canary state machine', () => {
 
     it.each([
       { from: 'Waiting: confirm-rollout closed', setup: confirmRolloutClosed, reopen: (w: World): void => void (w.answers.gates = {}) },
+      { from: 'Waiting: outside the deployment windows', setup: windowClosed, reopen: (w: World): void => void (w.observed.window = { open: true }) },
     ])('abort from $from marks the waiting revision Failed without giving it traffic, until retried', ({ setup, reopen }) => {
       const w = setup();
       w.observed.manualAction = { action: 'abort', nonce: 'a1' };
