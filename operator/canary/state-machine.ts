@@ -75,6 +75,12 @@ export interface CanaryObservations {
    * undefined while the MeshRoute has no status. 0: no proxy runs, so none can acknowledge.
    */
   proxiesDesired?: number;
+  /**
+   * How many of them are connected to the operator's config server (status.proxies.connected);
+   * undefined when unknown (a status written before the field existed). 0 while proxiesDesired
+   * is not: none runs or none reaches the operator, so none can acknowledge a route.
+   */
+  proxiesConnected?: number;
   /** A manual action requested through the annotation and not yet acknowledged. */
   manualAction?: { action: ManualActionName; nonce: string };
   /**
@@ -788,6 +794,9 @@ function handleManualAction(s: Step): void {
 }
 
 function terminate(s: Step): void {
+  // Finalize, once decided, is carried through: releasing the route takes a few seconds, and
+  // deciding again would only wait on a route on its way out and announce the end twice.
+  if (s.status.phase === 'Terminated') return s.act({ type: 'Finalize' });
   if (s.status.phase !== 'Terminating') s.phase('Terminating', 'Canary deleted: handing traffic back to the target Deployment');
   if (!s.spec.revertOnDeletion || !s.observed.target) {
     s.act({ type: 'Finalize' });
@@ -808,7 +817,9 @@ function terminate(s: Step): void {
     s.event('Normal', 'Terminated', `Canary deleted: no waypoint proxy serves the apex, so it was released to ${s.spec.targetRef.name} at once`);
     return;
   }
-  if (!isReady({ ...target, replicas }, 100) || target.replicas < replicas) {
+  const ready = isReady({ ...target, replicas }, 100) && target.replicas >= replicas;
+  if (s.observed.proxiesConnected === 0) return releaseWithoutProxies(s, ready, replicas);
+  if (!ready) {
     s.message(`waiting for ${s.spec.targetRef.name} to be ready (${target.readyReplicas}/${replicas}) before handing traffic back`);
     return s.requeue(POLL_MS);
   }
@@ -819,6 +830,34 @@ function terminate(s: Step): void {
   s.act({ type: 'Finalize' });
   s.phase('Terminated', `traffic handed back to ${s.spec.targetRef.name}`);
   s.event('Normal', 'Terminated', `Canary deleted: traffic handed back to ${s.spec.targetRef.name}`);
+}
+
+/**
+ * Deletion while proxies should serve the apex but none is connected to the operator: the
+ * waypoint never started (image pull failure, crash loop), or the operator has just restarted
+ * and its proxies are reconnecting. None can acknowledge a hand-back route, so none is waited
+ * for. The apex is released once the Deployment is ready, which costs nothing in the first
+ * case (nothing serves the apex then) and spares the second an outage; but no later than
+ * progressDeadlineSeconds, so that a Deployment that never gets ready cannot hold the Canary.
+ */
+function releaseWithoutProxies(s: Step, ready: boolean, replicas: number): void {
+  const name = s.spec.targetRef.name;
+  const target = s.observed.target;
+  const readyReplicas = target?.readyReplicas ?? 0;
+  const waited = elapsedMs(s.status.lastTransitionTime, s.input.now);
+  if (!ready && waited <= s.spec.progressDeadlineSeconds * 1000) {
+    s.message(`no waypoint proxy is connected: waiting for ${name} to be ready (${readyReplicas}/${replicas}) before releasing the apex to it`);
+    return s.requeue(POLL_MS);
+  }
+  s.act({ type: 'Finalize' });
+  if (ready) {
+    s.phase('Terminated', `no waypoint proxy is connected: released the apex to ${name} without a hand-over through the waypoint`);
+    s.event('Normal', 'Terminated', `Canary deleted: no waypoint proxy is connected, so the apex was released to ${name} once it was ready`);
+    return;
+  }
+  const late = `${name} was not ready (${readyReplicas}/${replicas}) within progressDeadlineSeconds (${s.spec.progressDeadlineSeconds}s)`;
+  s.phase('Terminated', `no waypoint proxy is connected: released the apex to ${name}, although ${late}`);
+  s.event('Warning', 'Terminated', `Canary deleted: no waypoint proxy is connected, and ${late}: the apex was released to it anyway`);
 }
 
 function updateConditions(s: Step): void {

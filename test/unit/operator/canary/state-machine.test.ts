@@ -876,6 +876,61 @@ describe('canary state machine', () => {
       expect(w.status).toMatchObject({ phase: 'Terminating', message: 'waiting for every waypoint proxy to send all traffic to the target' });
     });
 
+    // Proxies should serve the apex (desired 2) but none is connected: the waypoint never
+    // started, so nothing will acknowledge the hand-back route. Deletion goes on without it:
+    // the Deployment gets its replicas back, the apex is released to it once it is ready (or
+    // after progressDeadlineSeconds if it never is), and the finalizer goes.
+    it.each([
+      { case: 'the Deployment gets ready', readyAt: 5, finalizedAt: 5, eventType: 'Normal', message: /^no waypoint proxy is connected: released the apex to podinfo without a hand-over/ },
+      { case: 'the Deployment never gets ready', readyAt: undefined, finalizedAt: 62, eventType: 'Warning', message: /released the apex to podinfo, although podinfo was not ready \(0\/2\) within progressDeadlineSeconds \(60s\)$/ },
+    ])('finalizes without the proxies when none is connected: $case', ({ readyAt, finalizedAt, eventType, message }) => {
+      const w = initialized();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 0, 0);
+      w.observed.proxiesDesired = 2;
+      w.observed.proxiesConnected = 0;
+      let out = reconcile(w, at(1));
+      expect(w.status.phase).toBe('Terminating');
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      expect(w.status.message).toBe('no waypoint proxy is connected: waiting for podinfo to be ready (0/2) before releasing the apex to it');
+      w.observed.target = deployment('r1', 2, 0);
+      for (let t = 2; t < finalizedAt; t += 5) {
+        if (readyAt !== undefined && t >= readyAt) break;
+        out = reconcile(w, at(t));
+        expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      }
+      if (readyAt !== undefined) w.observed.target = deployment('r1', 2);
+      out = reconcile(w, at(finalizedAt));
+      expect(out.actions.filter((a) => a.type === 'Finalize')).toHaveLength(1);
+      expect(scaled(out.actions)).toEqual([2]);
+      // No hand-back route is asked of proxies that are not there.
+      expect(routes(out.actions)).toEqual([]);
+      expect(w.status.phase).toBe('Terminated');
+      expect(w.status.message).toMatch(message);
+      expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', eventType, reason: 'Terminated' }));
+
+      // Looked at again while the route is released: carries on finalizing, says nothing new.
+      out = reconcile(w, at(finalizedAt + 1));
+      expect(out.actions).toEqual([{ type: 'Finalize' }]);
+      expect(w.status.phase).toBe('Terminated');
+    });
+
+    it.each([
+      { case: 'one of two proxies connected, not yet on the hand-back route', connected: 1 },
+      { case: 'a MeshRoute status without the connected count', connected: undefined },
+    ])('waits for the proxies to acknowledge the hand-back with $case', ({ connected }) => {
+      const w = initialized();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 2);
+      w.observed.proxiesDesired = 2;
+      if (connected !== undefined) w.observed.proxiesConnected = connected;
+      const out = reconcile(w, at(100));
+      expect(routes(out.actions)).toEqual(['canary']);
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      expect(w.status).toMatchObject({ phase: 'Terminating', message: 'waiting for every waypoint proxy to send all traffic to the target' });
+    });
+
     it('finalizes at once without revertOnDeletion', () => {
       const w = initialized(spec({}, { revertOnDeletion: false }));
       w.observed.deleting = true;
