@@ -186,6 +186,13 @@ export const meshRouteStatus = object({
     object(
       {
         desired: integer({ description: 'Waypoint proxies that should serve this route.', minimum: 0, format: 'int32' }),
+        connected: optional(
+          integer({
+            description: "Proxies of the namespace connected to the operator's config server. 0 while desired is not: none runs (image pull failure, crash loop) or none reaches the operator.",
+            minimum: 0,
+            format: 'int32',
+          }),
+        ),
         applied: integer({ description: 'Of those, how many acknowledged the current version.', minimum: 0, format: 'int32' }),
         version: string({ description: 'Config version that carries the current spec.', maxLength: 128 }),
       },

@@ -95,6 +95,8 @@ interface RouteObservation {
   applied: boolean;
   /** status.proxies.desired of the MeshRoute, when it has one. */
   proxiesDesired?: number;
+  /** status.proxies.connected, when the MeshRoute has it (an older operator did not write it). */
+  proxiesConnected?: number;
 }
 
 export class CanaryController {
@@ -213,6 +215,7 @@ export class CanaryController {
       ...(primary ? { primary: this.observePrimary(primary) } : {}),
       ...(route.applied ? { appliedRoute: { route: parseRouteKey(route.key), since: this.since(canary, route.key) } } : {}),
       ...(route.proxiesDesired === undefined ? {} : { proxiesDesired: route.proxiesDesired }),
+      ...(route.proxiesConnected === undefined ? {} : { proxiesConnected: route.proxiesConnected }),
       ...this.manualAction(canary),
       window: windowState(canary.spec.analysis.windows, this.now()),
     };
@@ -272,7 +275,8 @@ export class CanaryController {
     const programmed = route.status?.conditions?.find((c) => c.type === 'Programmed');
     const applied = programmed?.status === 'True' && route.status?.observedGeneration === route.metadata.generation;
     const desired = route.status?.proxies?.desired;
-    return { key, applied, ...(desired === undefined ? {} : { proxiesDesired: desired }) };
+    const connected = route.status?.proxies?.connected;
+    return { key, applied, ...(desired === undefined ? {} : { proxiesDesired: desired }), ...(connected === undefined ? {} : { proxiesConnected: connected }) };
   }
 
   /** When every proxy was first seen to run `key` for this Canary (this process's view). */

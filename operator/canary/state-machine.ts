@@ -75,10 +75,19 @@ export interface CanaryObservations {
    * undefined while the MeshRoute has no status. 0: no proxy runs, so none can acknowledge.
    */
   proxiesDesired?: number;
+  /**
+   * How many of them are connected to the operator's config server (status.proxies.connected);
+   * undefined when unknown (a status written before the field existed). 0 while proxiesDesired
+   * is not: none runs or none reaches the operator, so none can acknowledge a route.
+   */
+  proxiesConnected?: number;
   /** A manual action requested through the annotation and not yet acknowledged. */
   manualAction?: { action: ManualActionName; nonce: string };
-  /** Deployment windows: whether one is open now; when the next opens if not. */
-  window: { open: boolean; nextOpenAt?: string };
+  /**
+   * Deployment windows: whether one is open now; when the next opens if not; `message` says
+   * why they are closed when no window will open (none ticks again, or one is invalid).
+   */
+  window: { open: boolean; nextOpenAt?: string; message?: string };
   answers?: Answers;
 }
 
@@ -285,6 +294,7 @@ function runPhase(s: Step): void {
   const phase = s.status.phase ?? 'Initializing';
   if (phase === 'Initializing' || phase === 'Terminated' || phase === 'Terminating') return initialize(s);
   if (IDLE.includes(phase)) return idle(s);
+  if (phase === 'Waiting') return waiting(s);
   if (phase === 'Promoting') return promote(s);
   if (phase === 'Finalising') return finalise(s);
   return progress(s);
@@ -332,22 +342,72 @@ function idle(s: Step): void {
   startRollout(s, target.revision);
 }
 
+/**
+ * Waiting: a new revision is known but its rollout has not started (lastAppliedSpec is still
+ * the revision before it), held by closed deployment windows, a closed confirm-rollout gate
+ * or suspend. As between rollouts, the target gets neither traffic nor pods; every look
+ * asks again whether the rollout may start.
+ */
+function waiting(s: Step): void {
+  const target = s.observed.target;
+  if (!target) return;
+  const routed = s.route({ kind: 'primary' });
+  if (routed) s.scaleTarget(0);
+  if (s.spec.suspend) {
+    s.message(`new revision ${target.revision} detected, but the Canary is suspended`);
+    return;
+  }
+  startRollout(s, target.revision);
+}
+
+/** Why the deployment windows hold the rollout, and until when. */
+function windowClosed(s: Step): string {
+  const window = s.observed.window;
+  if (window.nextOpenAt) return `outside the deployment windows; the next window opens at ${window.nextOpenAt}`;
+  return window.message ?? 'outside the deployment windows';
+}
+
+/**
+ * When to look again while the windows are closed: when the next one opens, but at least
+ * every interval. A window may open months away, beyond what a timer can wait (setTimeout
+ * fires at once past 2^31 ms); in steps of an interval the last look lands on the opening.
+ */
+function untilWindowOpensMs(s: Step): number {
+  const next = s.observed.window.nextOpenAt;
+  if (!next) return s.intervalMs;
+  return Math.min(s.intervalMs, Math.max(0, Date.parse(next) - s.input.now.getTime()));
+}
+
 function startRollout(s: Step, revision: string): void {
+  // Outside the deployment windows a new revision is not started at all: no pods, no traffic
+  // step, no webhook asked. It starts when a window opens.
+  if (!s.observed.window.open) {
+    if (s.status.phase !== 'Waiting') {
+      s.event('Normal', 'Waiting', `New revision ${revision} waits, its rollout not started: ${windowClosed(s)}`);
+    }
+    s.phase('Waiting', `new revision ${revision} detected; ${windowClosed(s)}`);
+    return s.requeue(untilWindowOpensMs(s));
+  }
   const gate = s.gate('confirm-rollout');
   if (!gate) return;
   if (!gate.value) {
     s.phase('Waiting', `waiting for approval: confirm-rollout webhook closed ${gate.message ? `(${gate.message})` : ''}`.trim());
     return s.requeue(s.intervalMs);
   }
+  beginRollout(s, revision);
+  s.phase('Progressing', `new revision ${revision} detected: starting the rollout`);
+  s.event('Normal', 'Progressing', `New revision ${revision} detected, starting the rollout`, 'info');
+  progress(s);
+}
+
+/** Makes `revision` the one being rolled out, with a fresh rollout record. */
+function beginRollout(s: Step, revision: string): void {
   s.status.lastAppliedSpec = revision;
   s.status.failedChecks = 0;
   s.status.iterations = 0;
   s.status.canaryWeight = 0;
   s.status.analysisResults = [];
   s.status.rollout = { startedAt: s.nowIso };
-  s.phase('Progressing', `new revision ${revision} detected: starting the rollout`);
-  s.event('Normal', 'Progressing', `New revision ${revision} detected, starting the rollout`, 'info');
-  progress(s);
 }
 
 function progress(s: Step): void {
@@ -363,11 +423,6 @@ function progress(s: Step): void {
       s.phase('Waiting', `new revision ${target.revision} detected, but the Canary is suspended`);
       return;
     }
-    return startRollout(s, target.revision);
-  }
-
-  if (s.status.phase === 'Waiting') {
-    // Held by confirm-rollout: ask again each interval.
     return startRollout(s, target.revision);
   }
 
@@ -440,10 +495,10 @@ function progress(s: Step): void {
     return;
   }
 
+  // A rollout under way holds its weight outside the windows: no analysis, no next step.
   if (!s.observed.window.open) {
-    const next = s.observed.window.nextOpenAt ? `; the next window opens at ${s.observed.window.nextOpenAt}` : '';
-    s.message(`holding ${describeRoute(desired)}: outside the deployment windows${next}`);
-    return s.requeue(s.intervalMs);
+    s.message(`holding ${describeRoute(desired)}: ${windowClosed(s)}`);
+    return s.requeue(untilWindowOpensMs(s));
   }
 
   const result = s.need('analysis', { type: 'analysis', windowStart: s.rollout.stepStartedAt ?? appliedSince, early: false, mirrored: desired.kind === 'mirror' });
@@ -572,17 +627,43 @@ function beginPromotion(s: Step): void {
   promote(s);
 }
 
+/**
+ * Whether a promotion replaces the primary in place: the canary never served a step of this
+ * rollout and is not ready to (a manual promote of a Waiting revision, or one sent while the
+ * canary was still starting). Routing traffic to it would send clients to pods that are not
+ * there, so the primary keeps all traffic and its own rolling update replaces it, and the
+ * target stays at zero. Level-triggered: with the target at zero the answer stays yes.
+ */
+function promotesInPlace(s: Step): boolean {
+  const target = s.observed.target;
+  if (!target || s.rollout.stepRoute !== undefined) return false;
+  return target.replicas < canaryReplicas(s.observed) || !isReady(target, s.spec.analysis.canaryReadyThreshold);
+}
+
+/** Where traffic goes while the primary is replaced. */
+function promotionRoute(s: Step, inPlace: boolean): DesiredRoute {
+  if (inPlace) return { kind: 'primary' };
+  // Blue/green and A/B switch everyone to the proven canary while the primary is replaced;
+  // a weighted canary keeps its last split. Either way the healthy side keeps serving.
+  if (rolloutStrategy(s.spec.analysis) !== 'canary') return { kind: 'canary' };
+  return { kind: 'weighted', canaryWeight: s.status.canaryWeight || maxWeight(s.spec.analysis) };
+}
+
+/**
+ * Promoting and Finalising are not held by closed deployment windows. A promotion begins only
+ * after an analysis, and analyses run only inside a window (WaitingPromotion analyses again
+ * each interval, so it is held too); the one exception, a manual promote, is an explicit
+ * override. Once begun, a half-done promotion (the primary half replaced, traffic split) is
+ * worse to leave standing for hours than to finish, stepWeightPromotion steps included.
+ */
 function promote(s: Step): void {
   const target = s.observed.target;
   if (!target) return;
   if (target.revision !== s.status.lastAppliedSpec) return progress(s);
-  const strategy = rolloutStrategy(s.spec.analysis);
-  // Blue/green and A/B switch everyone to the proven canary while the primary is replaced;
-  // a weighted canary keeps its last split. Either way the healthy side keeps serving.
-  if (strategy !== 'canary') s.route({ kind: 'canary' });
-  else s.route({ kind: 'weighted', canaryWeight: s.status.canaryWeight || maxWeight(s.spec.analysis) });
+  const inPlace = promotesInPlace(s);
+  s.route(promotionRoute(s, inPlace));
+  s.scaleTarget(inPlace ? 0 : canaryReplicas(s.observed));
   const replicas = Math.max(target.replicas, s.observed.primary?.replicas ?? 0, 1);
-  s.scaleTarget(canaryReplicas(s.observed));
   s.act({ type: 'PromotePrimary', replicas });
   const primary = s.observed.primary;
   if (!primary || primary.revision !== target.revision || !isReady(primary, s.spec.analysis.primaryReadyThreshold)) {
@@ -663,17 +744,46 @@ function handleManualAction(s: Step): void {
     case 'resume':
       s.status.paused = false;
       return answer('Applied', 'rollout resumed');
-    case 'promote':
+    case 'promote': {
       if (!ACTIVE.includes(phase)) return answer('Rejected', `nothing to promote in phase ${phase}`);
-      answer('Applied', 'promoting without further analysis');
-      s.phase('Promoting', `promoting revision ${s.status.lastAppliedSpec ?? ''} (manual promote)`);
+      const primary = `${s.spec.targetRef.name}-primary`;
+      // A human override, as Argo Rollouts' `promote --full`: a Waiting revision (held by the
+      // confirm-rollout gate, the deployment windows or suspend) is promoted now, skipping
+      // what held it and the analysis, as promote skips analysis and confirm-promotion later on.
+      const held = phase === 'Waiting';
+      const revision = held ? (s.observed.target?.revision ?? '') : (s.status.lastAppliedSpec ?? '');
+      if (held && revision !== s.status.lastAppliedSpec) beginRollout(s, revision);
+      const skipped = held ? 'skipping what held it (gate, deployment windows, suspend) and the analysis' : 'skipping the remaining analysis';
+      const inPlace = promotesInPlace(s);
+      const how = inPlace
+        ? `the canary has not served any traffic, so ${primary} is updated in place and keeps all traffic`
+        : `${describeRoute(promotionRoute(s, inPlace))} until ${primary} runs it`;
+      answer('Applied', `promoting revision ${revision} now, ${skipped}: ${how}`);
+      s.phase('Promoting', `promoting revision ${revision} (manual promote): ${how}`);
       return;
-    case 'abort':
+    }
+    case 'abort': {
       if (!ACTIVE.includes(phase) && phase !== 'Promoting') return answer('Rejected', `no rollout to abort in phase ${phase}`);
+      if (phase === 'Waiting') {
+        // Nothing was rolled out: the waiting revision is marked Failed, so that it is not
+        // started once its gate or window opens; retry rolls it out.
+        const revision = s.observed.target?.revision ?? '';
+        const primary = `${s.spec.targetRef.name}-primary`;
+        answer('Applied', `revision ${revision} will not be rolled out; all traffic stays on ${primary} (retry rolls it out)`);
+        s.status.lastAppliedSpec = revision;
+        s.status.failedChecks = 0;
+        s.status.analysisResults = [];
+        s.status.rollout = { finishedAt: s.nowIso };
+        s.route({ kind: 'primary' });
+        s.phase('Failed', `aborted by a manual abort action before its rollout started: revision ${revision} got no traffic; all traffic stays on ${primary}`);
+        s.event('Warning', 'Aborted', `Revision ${revision} aborted before its rollout started; all traffic stays on ${primary}`, 'warn');
+        return;
+      }
       answer('Applied', 'rollout aborted');
       s.status.phase = 'Progressing';
       rollback(s, 'aborted by a manual abort action');
       return;
+    }
     case 'retry':
       if (phase !== 'Failed') return answer('Rejected', `only a Failed rollout can be retried (phase ${phase})`);
       answer('Applied', 'retrying the failed revision');
@@ -684,6 +794,9 @@ function handleManualAction(s: Step): void {
 }
 
 function terminate(s: Step): void {
+  // Finalize, once decided, is carried through: releasing the route takes a few seconds, and
+  // deciding again would only wait on a route on its way out and announce the end twice.
+  if (s.status.phase === 'Terminated') return s.act({ type: 'Finalize' });
   if (s.status.phase !== 'Terminating') s.phase('Terminating', 'Canary deleted: handing traffic back to the target Deployment');
   if (!s.spec.revertOnDeletion || !s.observed.target) {
     s.act({ type: 'Finalize' });
@@ -704,7 +817,9 @@ function terminate(s: Step): void {
     s.event('Normal', 'Terminated', `Canary deleted: no waypoint proxy serves the apex, so it was released to ${s.spec.targetRef.name} at once`);
     return;
   }
-  if (!isReady({ ...target, replicas }, 100) || target.replicas < replicas) {
+  const ready = isReady({ ...target, replicas }, 100) && target.replicas >= replicas;
+  if (s.observed.proxiesConnected === 0) return releaseWithoutProxies(s, ready, replicas);
+  if (!ready) {
     s.message(`waiting for ${s.spec.targetRef.name} to be ready (${target.readyReplicas}/${replicas}) before handing traffic back`);
     return s.requeue(POLL_MS);
   }
@@ -715,6 +830,34 @@ function terminate(s: Step): void {
   s.act({ type: 'Finalize' });
   s.phase('Terminated', `traffic handed back to ${s.spec.targetRef.name}`);
   s.event('Normal', 'Terminated', `Canary deleted: traffic handed back to ${s.spec.targetRef.name}`);
+}
+
+/**
+ * Deletion while proxies should serve the apex but none is connected to the operator: the
+ * waypoint never started (image pull failure, crash loop), or the operator has just restarted
+ * and its proxies are reconnecting. None can acknowledge a hand-back route, so none is waited
+ * for. The apex is released once the Deployment is ready, which costs nothing in the first
+ * case (nothing serves the apex then) and spares the second an outage; but no later than
+ * progressDeadlineSeconds, so that a Deployment that never gets ready cannot hold the Canary.
+ */
+function releaseWithoutProxies(s: Step, ready: boolean, replicas: number): void {
+  const name = s.spec.targetRef.name;
+  const target = s.observed.target;
+  const readyReplicas = target?.readyReplicas ?? 0;
+  const waited = elapsedMs(s.status.lastTransitionTime, s.input.now);
+  if (!ready && waited <= s.spec.progressDeadlineSeconds * 1000) {
+    s.message(`no waypoint proxy is connected: waiting for ${name} to be ready (${readyReplicas}/${replicas}) before releasing the apex to it`);
+    return s.requeue(POLL_MS);
+  }
+  s.act({ type: 'Finalize' });
+  if (ready) {
+    s.phase('Terminated', `no waypoint proxy is connected: released the apex to ${name} without a hand-over through the waypoint`);
+    s.event('Normal', 'Terminated', `Canary deleted: no waypoint proxy is connected, so the apex was released to ${name} once it was ready`);
+    return;
+  }
+  const late = `${name} was not ready (${readyReplicas}/${replicas}) within progressDeadlineSeconds (${s.spec.progressDeadlineSeconds}s)`;
+  s.phase('Terminated', `no waypoint proxy is connected: released the apex to ${name}, although ${late}`);
+  s.event('Warning', 'Terminated', `Canary deleted: no waypoint proxy is connected, and ${late}: the apex was released to it anyway`);
 }
 
 function updateConditions(s: Step): void {

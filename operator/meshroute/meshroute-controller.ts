@@ -189,6 +189,7 @@ export class MeshRouteController {
     return {
       version,
       desired,
+      connected: applied.connected,
       applied: applied.version === version ? applied.applied : 0,
       ...(nack === undefined ? {} : { nack }),
     };

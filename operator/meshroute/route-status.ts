@@ -11,6 +11,12 @@ export interface DataPlaneState {
   version: string;
   /** Proxies that should serve the namespace (waypoint replicas, or connected proxies). */
   desired: number;
+  /**
+   * Proxies connected to the config server now. Readers need it apart from `desired`: a
+   * waypoint whose pods never start (image pull failure) has desired 2 and connected 0, and
+   * nothing will ever acknowledge a version; waiting for that would wait forever.
+   */
+  connected: number;
   /** Of the connected proxies, how many run `version`. */
   applied: number;
   /** A proxy rejected `version` (the text of its error), if any. */
@@ -55,7 +61,9 @@ export function routeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: 
     ? `a proxy rejected version ${dataPlane.version}: ${dataPlane.nack}`
     : dataPlane.desired === 0
       ? 'no waypoint proxy is running yet'
-      : `${dataPlane.applied}/${dataPlane.desired} proxies applied version ${dataPlane.version}`;
+      : dataPlane.connected === 0
+        ? `none of the ${dataPlane.desired} waypoint proxies is connected to the operator: are the waypoint pods running?`
+        : `${dataPlane.applied}/${dataPlane.desired} proxies applied version ${dataPlane.version}`;
   return {
     observedGeneration: generation,
     listenerPort: outcome.listenerPort,
@@ -63,7 +71,7 @@ export function routeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: 
       condition(previous, 'Accepted', true, 'Accepted', `served on waypoint listener port ${outcome.listenerPort}`, generation, now),
       condition(previous, 'Programmed', programmed, programmed ? 'Programmed' : dataPlane.nack ? 'Rejected' : 'Pending', programmedMessage, generation, now),
     ],
-    proxies: { desired: dataPlane.desired, applied: dataPlane.applied, version: dataPlane.version },
+    proxies: { desired: dataPlane.desired, connected: dataPlane.connected, applied: dataPlane.applied, version: dataPlane.version },
   };
 }
 

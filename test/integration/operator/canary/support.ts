@@ -125,6 +125,8 @@ export class CanaryTestEnv {
   podApps: PodApps[] = [];
   operator: ManagedProcess | undefined;
   operatorStarts = 0;
+  /** The waypoint proxy process (see startMesh()). */
+  proxy: ManagedProcess | undefined;
   /** Pod addresses another process already listened on (see start()). */
   readonly addressConflicts = new Set<string>();
   /** Requests the pod apps served, by version, apart from mirrored copies. */
@@ -199,6 +201,7 @@ export class CanaryTestEnv {
       ],
       logFile: join(this.dir, 'proxy.log'),
     });
+    this.proxy = proxy;
     this.cleanups.push(() => proxy.stop());
   }
 

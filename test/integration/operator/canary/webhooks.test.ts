@@ -1,9 +1,12 @@
 // Webhooks through the controller, on real components (see support.ts) and a real HTTP
 // receiver on loopback: every webhook type is called with Flagger's payload; a closed
-// confirm-rollout gate holds the rollout in Waiting; a failing pre-rollout webhook fails it.
+// confirm-rollout gate holds the rollout in Waiting; a failing pre-rollout webhook fails it;
+// a manual promote or abort of a revision held in Waiting is carried out.
 import { createServer, type Server } from 'node:http';
+import { ACTION_ANNOTATION } from '../../../../crds/action.js';
 import type { CanaryWebhook } from '../../../../crds/canary.js';
-import { CanaryTestEnv, canaryFor, sleep } from './support.js';
+import { waitFor } from '../../../harness/index.js';
+import { apps, CanaryTestEnv, canaryFor, core, sleep } from './support.js';
 
 interface Call {
   path: string;
@@ -156,6 +159,74 @@ describe('canary controller: webhooks', () => {
     const post = await waitForCall('/post-rollout', start);
     expectPayload(post, 'post-rollout', 'Failed');
     expect(await env.versionsServed(port)).toEqual(['v2']);
+  });
+
+  it('promotes a revision held by a closed confirm-rollout gate on a manual promote, in place; aborts the next one on a manual abort', async () => {
+    receiver.statusFor.set('/pre-rollout', 200);
+    receiver.statusFor.set('/confirm-rollout', 403);
+    const primaryImage = async (): Promise<string | undefined> => (await apps.readNamespacedDeployment({ name: 'podinfo-primary', namespace: env.namespace })).spec?.template.spec?.containers[0]?.image;
+    const targetReplicas = async (): Promise<number | undefined> => (await apps.readNamespacedDeployment({ name: 'podinfo', namespace: env.namespace })).spec?.replicas;
+
+    // The failed v3 canary's pods go first: kwok hands a deleted pod's address straight to the
+    // next pod (a new primary pod, here) while the harness still serves the old one's grace
+    // period, which would answer as v3 from the primary's address.
+    await env.waitForTargetScaledToZero();
+    await waitFor('the failed revision\'s pods to be gone', async () => (await core.listNamespacedPod({ namespace: env.namespace, labelSelector: 'app=podinfo' })).items.length === 0, {
+      timeoutMs: 30_000,
+    });
+    await sleep(2_500);
+    const load = env.clientLoad(port);
+    await env.rollOut('v4');
+    const waiting = await env.waitForPhase('Waiting', 30_000);
+    const start = Date.now();
+    await env.patchCanary({ metadata: { annotations: { [ACTION_ANNOTATION]: 'promote:waiting-1' } } });
+    // The primary is replaced in place: the target never gets replicas, and once promoting
+    // the Canary never goes back to Waiting (the gate is still closed).
+    const phases: string[] = [];
+    let maxTargetReplicas = 0;
+    let done = await env.readCanary();
+    while (Date.now() - start < 60_000 && done.status?.phase !== 'Succeeded') {
+      await sleep(100);
+      done = await env.readCanary();
+      if (phases.at(-1) !== done.status?.phase) phases.push(done.status?.phase ?? '');
+      maxTargetReplicas = Math.max(maxTargetReplicas, (await targetReplicas()) ?? 0);
+    }
+    const result = await load.stop();
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(phases.slice(phases.findIndex((p) => p !== 'Waiting'))).not.toContain('Waiting');
+    expect(phases).not.toContain('Progressing');
+    expect(done.status?.manualAction).toMatchObject({
+      action: 'promote',
+      nonce: 'waiting-1',
+      state: 'Applied',
+      message: expect.stringMatching(/^promoting revision \S+ now, skipping what held it .*: the canary has not served any traffic, so podinfo-primary is updated in place and keeps all traffic$/),
+    });
+    expect(done.status?.lastPromotedSpec).toBe(done.status?.lastAppliedSpec);
+    expect(done.status?.lastAppliedSpec).not.toBe(waiting.status?.lastAppliedSpec);
+    expect(await primaryImage()).toBe('sluice.dev/demo-app:v4');
+    expect(maxTargetReplicas).toBe(0);
+    expect(result.meshFailures).toEqual([]);
+    expect(Object.keys(result.byVersion).filter((v) => v !== 'v2' && v !== 'v4')).toEqual([]);
+    expect(result.appErrors).toBe(0);
+    expect(receiver.of('/pre-rollout').filter((c) => c.at >= start)).toEqual([]);
+    expect(receiver.of('/rollout').filter((c) => c.at >= start)).toEqual([]);
+    expect(await env.versionsServed(port)).toEqual(['v4']);
+
+    await env.rollOut('v5');
+    await env.waitForPhase('Waiting', 30_000);
+    await env.patchCanary({ metadata: { annotations: { [ACTION_ANNOTATION]: 'abort:waiting-2' } } });
+    const aborted = await env.waitForPhase('Failed', 30_000);
+    expect(aborted.status?.manualAction).toMatchObject({ action: 'abort', nonce: 'waiting-2', state: 'Applied' });
+    expect(aborted.status?.message).toMatch(/^aborted by a manual abort action before its rollout started: revision \S+ got no traffic/);
+    // Opening the gate does not start the aborted revision.
+    receiver.statusFor.set('/confirm-rollout', 200);
+    await sleep(6_000);
+    const still = await env.readCanary();
+    expect(still.status?.phase).toBe('Failed');
+    expect(still.status?.lastAppliedSpec).toBe(aborted.status?.lastAppliedSpec);
+    expect(await targetReplicas()).toBe(0);
+    expect(await env.versionsServed(port)).toEqual(['v4']);
+    expect(await env.eventReasons()).toContain('Aborted');
   });
 });
 

@@ -209,7 +209,7 @@ describe('MeshRoute controller with real proxies', () => {
     const route = await programmed('web');
     listenerPort = route.status?.listenerPort ?? 0;
     expect(listenerPort).toBeGreaterThanOrEqual(15100);
-    expect(route.status?.proxies).toEqual({ desired: 1, applied: 1, version: expect.any(String) });
+    expect(route.status?.proxies).toEqual({ desired: 1, connected: 1, applied: 1, version: expect.any(String) });
     expect(route.status?.conditions?.find((c) => c.type === 'Accepted')).toMatchObject({ status: 'True', reason: 'Accepted' });
 
     const apex = await core.readNamespacedService({ name: 'web', namespace });

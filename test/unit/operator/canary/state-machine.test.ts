@@ -383,6 +383,19 @@ describe('canary state machine', () => {
       expect(w.status.message).toBe('holding canary weight 20%: outside the deployment windows; the next window opens at 2026-11-22T08:00:00.000Z');
     });
 
+    it('looks again when the next window opens while holding a weight', () => {
+      const w = progressing();
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      w.observed.window = { open: false, nextOpenAt: at(16).toISOString() };
+      const out = reconcile(w, at(13));
+      expect(out.requeueAfterMs).toBe(3_000);
+      w.observed.window = { open: true };
+      w.answers.analysis = pass;
+      reconcile(w, at(16));
+      expect(w.status.canaryWeight).toBe(40);
+    });
+
     it('uses stepWeights and a mirror step before the first weight', () => {
       const w = progressing(spec({ stepWeight: undefined, maxWeight: undefined, stepWeights: [5, 50], mirror: true, mirrorWeight: 30 }));
       w.answers.analysis = pass;
@@ -451,6 +464,109 @@ describe('canary state machine', () => {
     });
   });
 
+  describe('deployment windows', () => {
+    const NEXT = '2026-11-22T08:00:00.000Z';
+    const hooked = (): CanarySpec => spec({ webhooks: [{ name: 'gate', type: 'confirm-rollout', url: 'http://127.0.0.1:1/gate' }] });
+    const failed = (): World => {
+      const w = progressing();
+      w.observed.manualAction = { action: 'abort', nonce: 'a' };
+      reconcile(w, at(2));
+      apply(w, { kind: 'primary' }, at(2));
+      expect(w.status.phase).toBe('Failed');
+      return w;
+    };
+
+    // A new revision that arrives while every window is closed is detected but not started:
+    // no pods, no traffic, no webhook asked, from whichever phase it arrives in.
+    it.each([
+      { from: 'Initialized', setup: (): World => initialized(), lastApplied: 'r1' },
+      { from: 'Initialized, with a confirm-rollout gate', setup: (): World => initialized(hooked()), lastApplied: 'r1' },
+      { from: 'Failed', setup: failed, lastApplied: 'r2' },
+    ])('waits outside the windows from $from, without pods or traffic, and starts when a window opens', ({ setup, lastApplied }) => {
+      const w = setup();
+      w.observed.window = { open: false, nextOpenAt: NEXT };
+      w.observed.target = deployment('r3', 0, 0);
+      let out = reconcile(w, at(20));
+      expect(w.status).toMatchObject({ phase: 'Waiting', lastAppliedSpec: lastApplied, canaryWeight: 0 });
+      expect(w.status.message).toBe(`new revision r3 detected; outside the deployment windows; the next window opens at ${NEXT}`);
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(w.asked).toEqual([]);
+      expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', reason: 'Waiting', message: `New revision r3 waits, its rollout not started: outside the deployment windows; the next window opens at ${NEXT}` }));
+      expect(out.requeueAfterMs).toBe(10_000);
+
+      // Looked at again: still waiting, nothing new said.
+      out = reconcile(w, at(30));
+      expect(w.status.phase).toBe('Waiting');
+      expect(events(out.actions)).toEqual([]);
+      expect(scaled(out.actions)).toEqual([0]);
+
+      // The window opens: the rollout starts (through its gate, if it has one).
+      w.observed.window = { open: true };
+      out = reconcile(w, at(40));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r3' });
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(events(out.actions)).toContain('Progressing');
+    });
+
+    it.each([
+      { case: 'the next window opens within an interval', window: { open: false, nextOpenAt: at(23.5).toISOString() }, requeue: 3_500, message: /the next window opens at 2026-11-21T10:00:23.500Z$/ },
+      { case: 'the next window opens in months', window: { open: false, nextOpenAt: '2027-03-01T00:00:00.000Z' }, requeue: 10_000, message: /the next window opens at 2027-03-01T00:00:00.000Z$/ },
+      { case: 'the opening is already past (clock skew)', window: { open: false, nextOpenAt: at(19).toISOString() }, requeue: 0, message: /the next window opens at/ },
+      {
+        case: 'a window is invalid',
+        window: { open: false, message: 'invalid deployment window (spec.analysis.windows[0].timeZone: unknown time zone Mars/Olympus): the rollout holds until it is fixed' },
+        requeue: 10_000,
+        message: /^new revision r2 detected; invalid deployment window \(.*Mars\/Olympus\): the rollout holds until it is fixed$/,
+      },
+      { case: 'no window opens again', window: { open: false, message: 'outside the deployment windows, and none of them opens again' }, requeue: 10_000, message: /; outside the deployment windows, and none of them opens again$/ },
+    ])('says why and looks again in time when $case', ({ window, requeue, message }) => {
+      const w = initialized();
+      w.observed.window = window;
+      w.observed.target = deployment('r2', 0, 0);
+      const out = reconcile(w, at(20));
+      expect(w.status.phase).toBe('Waiting');
+      expect(w.status.message).toMatch(message);
+      expect(out.requeueAfterMs).toBe(requeue);
+    });
+
+    it('does not hold a promotion under way when the windows close', () => {
+      const w = progressing(spec({ stepWeight: 60 }));
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('Promoting');
+      w.observed.window = { open: false, nextOpenAt: NEXT };
+      w.observed.primary = deployment('r2', 2);
+      reconcile(w, at(14));
+      expect(w.status.phase).toBe('Finalising');
+      apply(w, { kind: 'primary' }, at(15));
+      reconcile(w, at(15));
+      expect(w.status).toMatchObject({ phase: 'Succeeded', lastPromotedSpec: 'r2' });
+    });
+
+    it('holds WaitingPromotion outside the windows: the promotion is decided inside one', () => {
+      const gated = spec({ stepWeight: 60, webhooks: [{ name: 'gate', type: 'confirm-promotion', url: 'http://127.0.0.1:1/gate' }] });
+      const w = progressing(gated);
+      w.answers.analysis = pass;
+      w.answers.gates = { 'confirm-promotion': { value: false, message: '' } };
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('WaitingPromotion');
+      w.answers.gates = {};
+      w.observed.window = { open: false, nextOpenAt: NEXT };
+      reconcile(w, at(24));
+      expect(w.status.phase).toBe('WaitingPromotion');
+      expect(w.asked).toEqual([]);
+      expect(w.status.message).toBe(`holding canary weight 60%: outside the deployment windows; the next window opens at ${NEXT}`);
+      w.observed.window = { open: true };
+      reconcile(w, at(25));
+      expect(w.status.phase).toBe('Promoting');
+    });
+  });
+
   describe('webhooks', () => {
     const withHooks = (...types: string[]): CanarySpec =>
       spec({ webhooks: types.map((type) => ({ name: type, type: type as 'rollout', url: 'http://127.0.0.1:1/hook' })) });
@@ -462,6 +578,11 @@ describe('canary state machine', () => {
       reconcile(w, at(1));
       expect(w.status.phase).toBe('Waiting');
       expect(w.status.message).toMatch(/confirm-rollout webhook closed \(change freeze\)/);
+      // Asked again each interval, without announcing the same revision again.
+      const out = reconcile(w, at(11));
+      expect(w.status.phase).toBe('Waiting');
+      expect(events(out.actions)).toEqual([]);
+      expect(w.asked).toEqual([{ type: 'gate', webhook: 'confirm-rollout' }]);
       w.answers.gates = { 'confirm-rollout': { value: true, message: '' } };
       reconcile(w, at(12));
       expect(w.status.phase).toBe('Progressing');
@@ -579,6 +700,126 @@ describe('canary state machine', () => {
       expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2' });
     });
 
+    // What promote and abort do in each phase a rollout can be in. A manual promote is a
+    // human override (Argo Rollouts' `promote --full`): whatever held the revision (a closed
+    // gate, a closed deployment window) and the analysis are skipped. A canary that never
+    // served traffic gets none: the primary is updated in place and keeps all of it.
+    const confirmRolloutClosed = (): World => {
+      const w = initialized(spec({ webhooks: [{ name: 'gate', type: 'confirm-rollout', url: 'http://127.0.0.1:1/gate' }] }));
+      w.answers.gates = { 'confirm-rollout': { value: false, message: 'change freeze' } };
+      w.observed.target = deployment('r2', 0, 0);
+      reconcile(w, at(1));
+      expect(w.status).toMatchObject({ phase: 'Waiting', lastAppliedSpec: 'r1' });
+      return w;
+    };
+    const windowClosed = (): World => {
+      const w = initialized();
+      w.observed.window = { open: false, nextOpenAt: '2026-11-22T08:00:00.000Z' };
+      w.observed.target = deployment('r2', 0, 0);
+      reconcile(w, at(1));
+      expect(w.status).toMatchObject({ phase: 'Waiting', lastAppliedSpec: 'r1' });
+      return w;
+    };
+    const canaryStarting = (): World => {
+      const w = initialized();
+      w.observed.target = deployment('r2', 2, 0, false);
+      reconcile(w, at(1));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2' });
+      return w;
+    };
+    const atWeight40 = (): World => {
+      const w = progressing();
+      w.answers.analysis = pass;
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 20 }, at(2));
+      reconcile(w, at(13));
+      apply(w, { kind: 'weighted', canaryWeight: 40 }, at(13));
+      reconcile(w, at(14));
+      expect(w.status).toMatchObject({ phase: 'Progressing', canaryWeight: 40 });
+      return w;
+    };
+    const waitingPromotion = (): World => {
+      const hooks = spec({ stepWeight: 60, webhooks: [{ name: 'gate', type: 'confirm-promotion', url: 'http://127.0.0.1:1/gate' }] });
+      const w = progressing(hooks);
+      w.answers.analysis = pass;
+      w.answers.gates = { 'confirm-promotion': { value: false, message: '' } };
+      reconcile(w, at(2));
+      apply(w, { kind: 'weighted', canaryWeight: 60 }, at(2));
+      reconcile(w, at(13));
+      expect(w.status.phase).toBe('WaitingPromotion');
+      return w;
+    };
+
+    it.each([
+      { from: 'Waiting: confirm-rollout closed', setup: confirmRolloutClosed, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping what held it .*: the canary has not served any traffic, so podinfo-primary is updated in place and keeps all traffic$/ },
+      { from: 'Waiting: outside the deployment windows', setup: windowClosed, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping what held it .*podinfo-primary is updated in place and keeps all traffic$/ },
+      { from: 'Progressing: canary not ready yet', setup: canaryStarting, route: 'primary', target: 0, ack: /^promoting revision r2 now, skipping the remaining analysis: the canary has not served any traffic, so podinfo-primary is updated in place/ },
+      { from: 'Progressing at 40%', setup: atWeight40, route: 'weighted:40', target: 2, ack: /^promoting revision r2 now, skipping the remaining analysis: canary weight 40% until podinfo-primary runs it$/ },
+      { from: 'WaitingPromotion', setup: waitingPromotion, route: 'weighted:60', target: 2, ack: /canary weight 60% until podinfo-primary runs it$/ },
+    ])('promote from $from promotes revision r2 through to Succeeded, saying how', ({ setup, route, target, ack }) => {
+      const w = setup();
+      w.asked = [];
+      w.observed.manualAction = { action: 'promote', nonce: 'p1' };
+      let out = reconcile(w, at(30));
+      expect(w.status.manualAction).toMatchObject({ action: 'promote', nonce: 'p1', state: 'Applied', message: expect.stringMatching(ack) });
+      expect(w.status).toMatchObject({ phase: 'Promoting', lastAppliedSpec: 'r2' });
+      expect(events(out.actions)).toContain('ManualAction');
+      expect(out.actions).toContainEqual({ type: 'PromotePrimary', replicas: 2 });
+      expect(routes(out.actions)).toEqual([route]);
+      expect(scaled(out.actions)).toEqual([target]);
+      // Nothing is asked any more: no gate, no analysis.
+      expect(w.asked).toEqual([]);
+
+      // The primary rolls out r2; the route goes back to the primary (in place: stays there).
+      w.observed.primary = deployment('r2', 2);
+      if (target === 0) {
+        w.observed.target = deployment('r2', 0, 0);
+      } else {
+        out = reconcile(w, at(31));
+        expect(w.status.phase).toBe('Finalising');
+        expect(routes(out.actions)).toEqual(['primary']);
+        apply(w, { kind: 'primary' }, at(32));
+      }
+      out = reconcile(w, at(32));
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(w.status).toMatchObject({ phase: 'Succeeded', lastAppliedSpec: 'r2', lastPromotedSpec: 'r2', canaryWeight: 0 });
+      expect(events(out.actions)).toContain('Promoted');
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(w.asked).toEqual([]);
+    });
+
+    it.each([
+      { from: 'Waiting: confirm-rollout closed', setup: confirmRolloutClosed, reopen: (w: World): void => void (w.answers.gates = {}) },
+      { from: 'Waiting: outside the deployment windows', setup: windowClosed, reopen: (w: World): void => void (w.observed.window = { open: true }) },
+    ])('abort from $from marks the waiting revision Failed without giving it traffic, until retried', ({ setup, reopen }) => {
+      const w = setup();
+      w.observed.manualAction = { action: 'abort', nonce: 'a1' };
+      let out = reconcile(w, at(30));
+      expect(w.status.manualAction).toMatchObject({
+        action: 'abort',
+        state: 'Applied',
+        message: 'revision r2 will not be rolled out; all traffic stays on podinfo-primary (retry rolls it out)',
+      });
+      expect(w.status).toMatchObject({ phase: 'Failed', lastAppliedSpec: 'r2', lastPromotedSpec: 'r1', canaryWeight: 0 });
+      expect(w.status.message).toBe('aborted by a manual abort action before its rollout started: revision r2 got no traffic; all traffic stays on podinfo-primary');
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(scaled(out.actions)).toEqual([0]);
+      expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', eventType: 'Warning', reason: 'Aborted', alert: 'warn' }));
+      expect(out.actions.some((a) => a.type === 'CallHooks' || a.type === 'PromotePrimary')).toBe(false);
+      expect(w.status.conditions?.find((c) => c.type === 'Stalled')?.status).toBe('True');
+
+      // Its gate or window opening does not bring it back...
+      reopen(w);
+      out = reconcile(w, at(45));
+      expect(w.status.phase).toBe('Failed');
+      expect(routes(out.actions)).toEqual(['primary']);
+      expect(scaled(out.actions)).toEqual([0]);
+      // ...a retry does.
+      w.observed.manualAction = { action: 'retry', nonce: 'r1' };
+      reconcile(w, at(46));
+      expect(w.status).toMatchObject({ phase: 'Progressing', lastAppliedSpec: 'r2' });
+    });
+
     it('rejects an action that does not fit the phase, and does not apply one nonce twice', () => {
       const w = initialized();
       w.observed.manualAction = { action: 'promote', nonce: 'x' };
@@ -631,6 +872,61 @@ describe('canary state machine', () => {
       w.observed.target = deployment('r1', 2);
       w.observed.proxiesDesired = 1;
       const out = reconcile(w, at(1));
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      expect(w.status).toMatchObject({ phase: 'Terminating', message: 'waiting for every waypoint proxy to send all traffic to the target' });
+    });
+
+    // Proxies should serve the apex (desired 2) but none is connected: the waypoint never
+    // started, so nothing will acknowledge the hand-back route. Deletion goes on without it:
+    // the Deployment gets its replicas back, the apex is released to it once it is ready (or
+    // after progressDeadlineSeconds if it never is), and the finalizer goes.
+    it.each([
+      { case: 'the Deployment gets ready', readyAt: 5, finalizedAt: 5, eventType: 'Normal', message: /^no waypoint proxy is connected: released the apex to podinfo without a hand-over/ },
+      { case: 'the Deployment never gets ready', readyAt: undefined, finalizedAt: 62, eventType: 'Warning', message: /released the apex to podinfo, although podinfo was not ready \(0\/2\) within progressDeadlineSeconds \(60s\)$/ },
+    ])('finalizes without the proxies when none is connected: $case', ({ readyAt, finalizedAt, eventType, message }) => {
+      const w = initialized();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 0, 0);
+      w.observed.proxiesDesired = 2;
+      w.observed.proxiesConnected = 0;
+      let out = reconcile(w, at(1));
+      expect(w.status.phase).toBe('Terminating');
+      expect(scaled(out.actions)).toEqual([2]);
+      expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      expect(w.status.message).toBe('no waypoint proxy is connected: waiting for podinfo to be ready (0/2) before releasing the apex to it');
+      w.observed.target = deployment('r1', 2, 0);
+      for (let t = 2; t < finalizedAt; t += 5) {
+        if (readyAt !== undefined && t >= readyAt) break;
+        out = reconcile(w, at(t));
+        expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
+      }
+      if (readyAt !== undefined) w.observed.target = deployment('r1', 2);
+      out = reconcile(w, at(finalizedAt));
+      expect(out.actions.filter((a) => a.type === 'Finalize')).toHaveLength(1);
+      expect(scaled(out.actions)).toEqual([2]);
+      // No hand-back route is asked of proxies that are not there.
+      expect(routes(out.actions)).toEqual([]);
+      expect(w.status.phase).toBe('Terminated');
+      expect(w.status.message).toMatch(message);
+      expect(out.actions).toContainEqual(expect.objectContaining({ type: 'Event', eventType, reason: 'Terminated' }));
+
+      // Looked at again while the route is released: carries on finalizing, says nothing new.
+      out = reconcile(w, at(finalizedAt + 1));
+      expect(out.actions).toEqual([{ type: 'Finalize' }]);
+      expect(w.status.phase).toBe('Terminated');
+    });
+
+    it.each([
+      { case: 'one of two proxies connected, not yet on the hand-back route', connected: 1 },
+      { case: 'a MeshRoute status without the connected count', connected: undefined },
+    ])('waits for the proxies to acknowledge the hand-back with $case', ({ connected }) => {
+      const w = initialized();
+      w.observed.deleting = true;
+      w.observed.target = deployment('r1', 2);
+      w.observed.proxiesDesired = 2;
+      if (connected !== undefined) w.observed.proxiesConnected = connected;
+      const out = reconcile(w, at(100));
+      expect(routes(out.actions)).toEqual(['canary']);
       expect(out.actions.some((a) => a.type === 'Finalize')).toBe(false);
       expect(w.status).toMatchObject({ phase: 'Terminating', message: 'waiting for every waypoint proxy to send all traffic to the target' });
     });
