@@ -10,6 +10,14 @@ export async function figuresOf(env: RolloutEnv, load: LoadGenerator, since: num
   const samples = await load.stop();
   const figures = rolloutFigures(samples, env.statusSince(since), options);
   process.stdout.write(`[e2e] ${scenario}: ${describeFigures(figures)}\n`);
+  const meshFailures = samples.filter((s) => s.status !== 200 && !(s.status === 500 && s.version));
+  if (meshFailures.length > 0) {
+    // When the mesh failed a client, and what the rollout was doing then.
+    const at = (t: number): string => `+${((t - since) / 1000).toFixed(2)} s`;
+    const lines = meshFailures.slice(0, 10).map((s) => `  ${at(s.sentAt)} ${s.status} ${s.reply ?? s.error ?? ''} after ${s.ms.toFixed(0)} ms`);
+    const statuses = env.statusSince(since).map((o) => `  ${at(o.at)} ${o.phase} ${o.canaryWeight}% ${o.message ?? ''}`);
+    process.stdout.write(`[e2e] ${scenario}: mesh failures:\n${lines.join('\n')}\nstatus:\n${statuses.join('\n')}\n`);
+  }
   return figures;
 }
 
