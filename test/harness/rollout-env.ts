@@ -73,7 +73,7 @@ export function demoDeployment(version: string, env: AppEnv = {}): k8s.V1Deploym
                 { name: 'LATENCY_MS', value: String(settings.latencyMs) },
                 { name: 'LATENCY_JITTER_MS', value: String(settings.latencyJitterMs) },
               ],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'http' as unknown as number }, periodSeconds: 2 },
+              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 2 },
             },
           ],
         },
