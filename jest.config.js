@@ -32,5 +32,14 @@ export default {
       globalSetup: '<rootDir>/dist/test/harness/jest-global-setup.js',
       globalTeardown: '<rootDir>/dist/test/harness/jest-global-teardown.js',
     },
+    {
+      // Whole rollouts with real traffic (operator, waypoints run by the pod runner, demo
+      // app pods, Prometheus, receivers) on the same shared control plane.
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/dist/test/harness/jest-global-setup.js',
+      globalTeardown: '<rootDir>/dist/test/harness/jest-global-teardown.js',
+    },
   ],
 };

@@ -42,7 +42,7 @@ build_from_module() {
     local packages=()
     for spec in "$@"; do packages+=("${spec%@*}"); done
     mkdir -p "$out.partial"
-    go build -trimpath -ldflags "-s -w $ldflags" -o "$out.partial/" "${packages[@]}"
+    go build -trimpath -tags "${GO_BUILD_TAGS:-}" -ldflags "-s -w $ldflags" -o "$out.partial/" "${packages[@]}"
   )
   rm -rf "$work" "$out"
   mv "$out.partial" "$out"
@@ -98,6 +98,17 @@ build_helm() {
     "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 }
 
+build_prometheus() {
+  # Debian's prometheus has no Kubernetes service discovery (removed for its dependencies); the
+  # e2e suite and the playground scrape the waypoints through it, so build Prometheus with
+  # that discovery only (file and HTTP discovery are always in).
+  local v="${PROMETHEUS_VERSION#v}"
+  local ldflags="-X github.com/prometheus/common/version.Version=$v -X github.com/prometheus/common/version.Branch=release-${v%.*}"
+  GO_BUILD_TAGS="remove_all_sd,enable_kubernetes_sd" \
+    build_from_module prometheus "$PROMETHEUS_VERSION" "github.com/prometheus/prometheus@$PROMETHEUS_MODULE_VERSION" "$ldflags" \
+    "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_MODULE_VERSION"
+}
+
 install_debian_packages() {
   local missing=()
   command -v prometheus >/dev/null || missing+=(prometheus)
@@ -123,10 +134,10 @@ main() {
   case "$only" in
     debian) install_debian_packages ;;
     go)
-      build_etcd; build_kwok; build_helm; build_kubernetes ;;
+      build_etcd; build_kwok; build_helm; build_kubernetes; build_prometheus ;;
     all)
       install_debian_packages
-      build_etcd; build_kwok; build_helm; build_kubernetes ;;
+      build_etcd; build_kwok; build_helm; build_kubernetes; build_prometheus ;;
     *) echo "usage: $0 [all|debian|go]" >&2; exit 2 ;;
   esac
   log "test environment ready in $((SECONDS - started))s (binaries in $SLUICE_BIN_DIR)"

@@ -22,6 +22,7 @@ export interface PinnedVersions {
   etcd: string;
   kwok: string;
   helm: string;
+  prometheus: string;
 }
 
 export function pinnedVersions(): PinnedVersions {
@@ -36,6 +37,7 @@ export function pinnedVersions(): PinnedVersions {
     etcd: read('ETCD_VERSION'),
     kwok: read('KWOK_VERSION'),
     helm: read('HELM_VERSION'),
+    prometheus: read('PROMETHEUS_VERSION'),
   };
 }
 
@@ -62,9 +64,15 @@ export function binaryPath(component: Component): string {
   return path;
 }
 
-/** Debian's Prometheus, used as a plain binary the harness starts itself. */
-export function prometheusPath(): string {
-  const path = process.env.SLUICE_PROMETHEUS ?? '/usr/bin/prometheus';
+/**
+ * Debian's Prometheus, used as a plain binary the harness starts itself; with
+ * `kubernetesDiscovery`, the one built from its Go module with Kubernetes service discovery,
+ * which Debian's package leaves out.
+ */
+export function prometheusPath(options: { kubernetesDiscovery?: boolean } = {}): string {
+  const path = options.kubernetesDiscovery
+    ? (process.env.SLUICE_PROMETHEUS_K8S ?? join(cacheDir(), 'bin', `prometheus-${pinnedVersions().prometheus}`, 'prometheus'))
+    : (process.env.SLUICE_PROMETHEUS ?? '/usr/bin/prometheus');
   if (!existsSync(path)) throw new Error(`prometheus not found at ${path}: run \`npm run testenv:setup\` first`);
   return path;
 }

@@ -10,6 +10,9 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   process.env.SLUICE_TEST_RUN ??= randomUUID();
   if (process.env.SLUICE_SKIP_CLUSTER === '1') return;
+  // Every project that needs the cluster (integration, e2e) names this setup; Jest runs each
+  // one, and one control plane serves them all.
+  if (globalThis.sluiceControlPlane) return;
   const started = Date.now();
   const plane = await ControlPlane.start();
   globalThis.sluiceControlPlane = plane;

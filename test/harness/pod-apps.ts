@@ -16,7 +16,7 @@ export function loopbackAddressOf(podIP: string): string {
 }
 
 export class PodApps {
-  private readonly running = new Map<string, { address: string; close: () => Promise<void> }>();
+  private readonly running = new Map<string, { address: string; pod: k8s.V1Pod; close: () => Promise<void> }>();
   /** Apps of pods that are gone, still serving their grace period, by address. */
   private readonly closing = new Map<string, () => Promise<void>>();
   /** How long an app keeps serving after its pod is gone. */
@@ -53,12 +53,17 @@ export class PodApps {
     for (const [name, app] of this.running) {
       if (!live.has(name)) {
         // A real pod keeps serving through its termination grace period while the endpoint
-        // update reaches the proxies; kwok deletes pods at once, so the grace is kept here.
+        // update reaches the proxies (the pod stays Terminating meanwhile); then kwok is told
+        // the app stopped, and deletes the pod (kwok-stages.yaml).
         this.running.delete(name);
-        this.closing.set(app.address, app.close);
+        const close = async (): Promise<void> => {
+          await app.close();
+          await markPodProcess(this.core, app.pod, 'stopped').catch(() => undefined);
+        };
+        this.closing.set(app.address, close);
         setTimeout(() => {
-          if (this.closing.get(app.address) === app.close) this.closing.delete(app.address);
-          void app.close();
+          if (this.closing.get(app.address) === close) this.closing.delete(app.address);
+          void close();
         }, this.terminationGraceMs).unref();
       }
     }
@@ -79,7 +84,7 @@ export class PodApps {
         await markPodProcess(this.core, pod, 'failed');
         throw err;
       }
-      this.running.set(name, { address, close: app.close });
+      this.running.set(name, { address, pod, close: app.close });
       // kwok marks the pod Ready only now (kwok-stages.yaml): no client reaches a closed port.
       await markPodProcess(this.core, pod, 'listening');
     }

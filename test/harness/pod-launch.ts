@@ -91,11 +91,11 @@ function portNumber(container: V1Container, port: number | string | undefined): 
 
 function readinessOf(container: V1Container, probe: V1Probe | undefined): Readiness | undefined {
   if (probe?.httpGet) {
-    const port = portNumber(container, probe.httpGet.port as number | string);
+    const port = portNumber(container, probe.httpGet.port);
     if (port !== undefined) return { port, path: probe.httpGet.path ?? '/' };
   }
   if (probe?.tcpSocket) {
-    const port = portNumber(container, probe.tcpSocket.port as number | string);
+    const port = portNumber(container, probe.tcpSocket.port);
     if (port !== undefined) return { port };
   }
   // No probe: a kubelet would call the container ready once started; "started" here means

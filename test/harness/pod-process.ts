@@ -2,12 +2,14 @@
 // test/harness/kwok-stages.yaml waits for before it marks the pod Ready. A runner claims a pod
 // ("starting") as soon as it sees it, before starting anything, so that kwok's 2 s fallback
 // for unattended pods does not fire; it writes "listening" once the process accepts
-// connections (and passes its readiness probe), and kwok makes the pod Ready at once.
+// connections (and passes its readiness probe), and kwok makes the pod Ready at once. Once a
+// deleted pod's process has stopped, it writes "stopped" and kwok deletes the pod (until then
+// the pod is Terminating and its address stays taken).
 import * as k8s from '@kubernetes/client-node';
 
 export const POD_PROCESS_ANNOTATION = 'harness.sluice.dev/process';
 
-export type PodProcessState = 'starting' | 'listening' | 'failed';
+export type PodProcessState = 'starting' | 'listening' | 'failed' | 'stopped';
 
 export function podProcessState(pod: k8s.V1Pod): string | undefined {
   return pod.metadata?.annotations?.[POD_PROCESS_ANNOTATION];

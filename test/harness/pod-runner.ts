@@ -12,9 +12,10 @@
 //
 // A pod becomes Ready only once its process listens and passes the pod's readiness probe
 // (kwok-stages.yaml, pod-process.ts). A process that exits while its pod lives is restarted
-// with a back-off. When the pod goes away (kwok deletes pods at once) the process keeps
-// serving for a termination grace, as a real pod does while endpoint removals reach the
-// proxies, then gets SIGTERM (and SIGKILL 5 s later).
+// with a back-off. When the pod is deleted, its process keeps serving for a termination grace
+// (the pod is Terminating meanwhile and its endpoint not ready, as on a real node, while the
+// endpoint change reaches the proxies), then gets SIGTERM (and SIGKILL 5 s later); then the
+// runner tells kwok, which deletes the pod and only then hands its address to another pod.
 //
 //   const runner = await PodRunner.start({ kubeConfig, namespace, dir });
 //   ... runner.pods() ...
@@ -43,7 +44,11 @@ export interface PodRunnerOptions {
   labelSelector?: string;
   /** Logs of the processes, tokens and mounted files (one directory per pod). */
   dir: string;
-  /** How long a deleted pod's process keeps serving before SIGTERM. Default 2 s. */
+  /**
+   * How long a deleted pod's process keeps serving before SIGTERM, at most the pod's own
+   * terminationGracePeriodSeconds; kwok deletes the pod 10 s after its deletion at the latest,
+   * so keep it below that. Default 3 s.
+   */
   terminationGraceMs?: number;
   /** One line per thing the runner does (start, ready, restart, stop). */
   log?: (line: string) => void;
@@ -125,6 +130,7 @@ class PodProcess {
   private proc: ManagedProcess | undefined;
   private readonly abort = new AbortController();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly renewals = new Map<string, NodeJS.Timeout>();
   private stopping: Promise<void> | undefined;
   private running: Promise<void> | undefined;
 
@@ -158,12 +164,18 @@ class PodProcess {
 
   private async run(): Promise<void> {
     const signal = this.abort.signal;
-    const core = this.runner.core;
-    // Claim first: kwok's fallback would otherwise make the pod Ready 2 s after it started.
-    await markPodProcess(core, this.pod, 'starting');
-    for (const dir of this.plan.dirs) mkdirSync(dir, { recursive: true });
-    for (const token of this.plan.tokens) await this.writeToken(token);
-    for (const objects of this.plan.objects) await this.writeObjects(objects);
+    // What a kubelet does before starting a container; an API hiccup here is retried, as the
+    // kubelet retries a pod stuck in ContainerCreating.
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await this.prepare();
+        break;
+      } catch (err) {
+        const delay = Math.min(500 * 2 ** attempt, 10_000);
+        this.runner.note(`${this.key}: preparing failed (${describe(err)}); retrying in ${delay} ms`);
+        await sleep(delay, signal);
+      }
+    }
     if (signal.aborted) return;
     if (this.plan.ignored.length > 0) this.runner.note(`${this.key}: not reproduced locally: ${this.plan.ignored.join('; ')}`);
     let backoffMs = 1000;
@@ -175,7 +187,7 @@ class PodProcess {
         this.info.state = 'ready';
         this.info.readyAt ??= Date.now();
         this.runner.note(`${this.key}: ${this.plan.program} ready on ${this.plan.address} after ${Date.now() - this.info.startedAt} ms`);
-        await markPodProcess(core, this.pod, 'listening');
+        await this.markListening();
         this.runner.changed();
       }
       await Promise.race([exited, sleep(2 ** 31 - 1, signal)]);
@@ -187,6 +199,30 @@ class PodProcess {
       this.info.restarts++;
       await sleep(backoffMs, signal);
       backoffMs = Math.min(backoffMs * 2, 10_000);
+    }
+  }
+
+  /** Claims the pod and materialises its volumes. */
+  private async prepare(): Promise<void> {
+    // Claim first: kwok's fallback would otherwise make the pod Ready 2 s after it started.
+    await markPodProcess(this.runner.core, this.pod, 'starting');
+    for (const dir of this.plan.dirs) mkdirSync(dir, { recursive: true });
+    for (const token of this.plan.tokens) await this.writeToken(token);
+    for (const objects of this.plan.objects) await this.writeObjects(objects);
+  }
+
+  /** Tells kwok the process listens (it marks the pod Ready); retried until it lands or the pod goes. */
+  private async markListening(): Promise<void> {
+    const signal = this.abort.signal;
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await markPodProcess(this.runner.core, this.pod, 'listening');
+        return;
+      } catch (err) {
+        const delay = Math.min(200 * 2 ** attempt, 5_000);
+        this.runner.note(`${this.key}: marking the pod listening failed (${describe(err)}); retrying in ${delay} ms`);
+        await sleep(delay, signal);
+      }
     }
   }
 
@@ -243,14 +279,23 @@ class PodProcess {
     });
     writeAtomically(token.path, response.status?.token ?? '');
     const expires = response.status?.expirationTimestamp ? new Date(response.status.expirationTimestamp).getTime() : Date.now() + token.expirationSeconds * 1000;
-    const renewIn = Math.max(1000, (expires - Date.now()) * 0.8);
+    this.scheduleRenewal(token, Math.max(1000, (expires - Date.now()) * 0.8));
+  }
+
+  /** One pending renewal per token; a failed renewal is tried again 10 s later, while the token still works. */
+  private scheduleRenewal(token: TokenFile, inMs: number): void {
+    const previous = this.renewals.get(token.path);
+    if (previous) clearTimeout(previous);
     const timer = setTimeout(() => {
-      this.timers.delete(timer);
+      this.renewals.delete(token.path);
       if (this.abort.signal.aborted) return;
-      this.writeToken(token).catch((err: unknown) => this.runner.note(`${this.key}: renewing the token failed: ${describe(err)}`));
-    }, renewIn);
+      this.writeToken(token).catch((err: unknown) => {
+        this.runner.note(`${this.key}: renewing the token failed: ${describe(err)}; retrying in 10 s`);
+        this.scheduleRenewal(token, 10_000);
+      });
+    }, inMs);
     timer.unref();
-    this.timers.add(timer);
+    this.renewals.set(token.path, timer);
   }
 
   private async writeObjects(objects: ObjectFiles): Promise<void> {
@@ -285,8 +330,11 @@ class PodProcess {
     }
   }
 
-  /** The pod is gone: keep serving for `graceMs`, then stop. */
-  terminate(graceMs: number): Promise<void> {
+  /**
+   * The pod is being deleted: keep serving for `graceMs`, then stop; with `report`, tell kwok
+   * the process stopped so that it deletes the pod and frees its address.
+   */
+  terminate(graceMs: number, report = false): Promise<void> {
     if (this.info.state !== 'stopped') this.info.state = 'terminating';
     this.runner.changed();
     this.stopping ??= (async () => {
@@ -308,8 +356,10 @@ class PodProcess {
         });
       }
       await this.proc?.stop();
-      for (const timer of this.timers) clearTimeout(timer);
+      if (report) await markPodProcess(this.runner.core, this.pod, 'stopped').catch((err: unknown) => this.runner.note(`${this.key}: ${describe(err)}`));
+      for (const timer of [...this.timers, ...this.renewals.values()]) clearTimeout(timer);
       this.timers.clear();
+      this.renewals.clear();
       this.info.state = 'stopped';
       this.runner.note(`${this.key}: stopped ${this.plan.program} on ${this.plan.address}`);
       this.runner.changed();
@@ -342,7 +392,7 @@ export class PodRunner {
   private constructor(private readonly options: PodRunnerOptions) {
     mkdirSync(options.dir, { recursive: true });
     this.core = options.kubeConfig.makeApiClient(k8s.CoreV1Api);
-    this.terminationGraceMs = options.terminationGraceMs ?? 2000;
+    this.terminationGraceMs = options.terminationGraceMs ?? 3000;
     this.logger = pino({ level: 'info', base: { component: 'pod-runner' } }, pino.destination({ dest: join(options.dir, 'pod-runner.log'), sync: true }));
     this.informer = new Informer(options.kubeConfig, {
       resource: Resources.Pod,
@@ -422,7 +472,8 @@ export class PodRunner {
     const current = this.processes.get(key);
     if (current && (!live || current.info.uid !== live.metadata?.uid)) {
       this.processes.delete(key);
-      const terminating = current.terminate(this.terminationGraceMs);
+      const podGrace = (pod?.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
+      const terminating = current.terminate(Math.min(this.terminationGraceMs, podGrace), true);
       void terminating.then(() => {
         if (this.byAddress.get(current.info.address) === current) this.byAddress.delete(current.info.address);
       });

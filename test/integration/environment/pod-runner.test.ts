@@ -1,6 +1,6 @@
 // The pod runner against the real control plane: kwok "runs" the pods, the runner runs their
 // processes (the demo app, the waypoint's sluice-proxy), kwok marks a pod Ready only once its
-// process listens, and a pod's process stops when the pod goes away.
+// process listens, and a deleted pod stays Terminating until its process has stopped.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
@@ -157,16 +157,28 @@ describe('pod runner', () => {
     await apps.deleteNamespacedDeployment({ name: 'broken', namespace });
   });
 
-  it('stops the processes of pods scaled away, after their termination grace', async () => {
-    const before = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.map((p) => loopbackAddressOf(p.status?.podIP ?? ''));
+  it('keeps a deleted pod Terminating while its process serves out the grace, then stops the process and frees the pod', async () => {
+    const before = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
     await apps.patchNamespacedDeploymentScale({ name: 'web', namespace, body: { spec: { replicas: 1 } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-    await waitFor('one web pod left', async () => (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.length === 1, { timeoutMs: 30_000 });
-    const kept = loopbackAddressOf((await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items[0]?.status?.podIP ?? '');
-    const gone = before.filter((a) => a !== kept);
-    expect(gone).toHaveLength(2);
+    let terminating: k8s.V1Pod[] = [];
     await waitFor(
-      'the processes of the removed pods to stop',
-      async () => (await Promise.all(gone.map((a) => listening(a, 8080)))).every((open) => !open),
+      'two web pods to be Terminating',
+      async () => {
+        terminating = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.filter((p) => p.metadata?.deletionTimestamp);
+        return terminating.length === 2;
+      },
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const gone = terminating.map((p) => loopbackAddressOf(p.status?.podIP ?? ''));
+    // Their processes still answer (a client already on its way is served), and their
+    // addresses stay taken: kwok hands them to no other pod meanwhile.
+    for (const address of gone) expect((await get(address, 8080)).status).toBe(200);
+    const kept = before.map((p) => loopbackAddressOf(p.status?.podIP ?? '')).find((a) => !gone.includes(a)) ?? '';
+    await waitFor(
+      'the processes of the removed pods to stop and their pods to go',
+      async () =>
+        (await Promise.all(gone.map((a) => listening(a, 8080)))).every((open) => !open) &&
+        (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items.length === 1,
       { timeoutMs: 15_000 },
     );
     expect(await listening(kept, 8080)).toBe(true);
@@ -207,9 +219,10 @@ describe('pod runner', () => {
       },
       { timeoutMs: 60_000, describe: () => `${JSON.stringify(status)}\n${operator.running ? '' : operator.describeExit()}` },
     );
+    // The proxies applied the route; the runner's probe of their /readyz follows within its poll.
+    await waitFor('both waypoint proxies to be ready', async () => runner.pods().filter((p) => p.program === 'sluice-proxy' && p.state === 'ready').length === 2, { timeoutMs: 10_000 });
     const waypoints = runner.pods().filter((p) => p.program === 'sluice-proxy');
     expect(waypoints).toHaveLength(2);
-    expect(waypoints.every((p) => p.state === 'ready')).toBe(true);
 
     // The token the proxy presents is a TokenRequest token bound to its own pod, for the config server's audience.
     const pod = (await core.listNamespacedPod({ namespace, labelSelector: `app.kubernetes.io/name=${WAYPOINT_NAME}` })).items[0] as k8s.V1Pod;

@@ -94,7 +94,7 @@ describe('launchPlan', () => {
             image: 'demo-app:1',
             ports: [{ name: 'web', containerPort: 9000 }],
             env: [{ name: 'PORT', value: '9000' }],
-            readinessProbe: { httpGet: { path: '/healthz', port: 'web' as unknown as number } },
+            readinessProbe: { httpGet: { path: '/healthz', port: 'web' } },
           },
         ],
       }),
