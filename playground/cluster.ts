@@ -10,8 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import { installCrds } from '../crds/install.js';
 import { WAYPOINT_TOKEN_AUDIENCE } from '../operator/meshroute/waypoint.js';
 import { repoRoot } from '../test/harness/binaries.js';
-import { ControlPlane, FAKE_NODE_NAME, freePort, POD_ADDRESS_MAPPING } from '../test/harness/control-plane.js';
-import { waitFor } from '../test/harness/managed-process.js';
+import { ControlPlane, freePort, POD_ADDRESS_MAPPING } from '../test/harness/control-plane.js';
 import { ManagedProcess } from '../test/harness/managed-process.js';
 import { PodRunner } from '../test/harness/pod-runner.js';
 import { NotificationReceiver, type ReceivedNotification } from './notification-receiver.js';
@@ -39,7 +38,6 @@ export class PlaygroundCluster {
 
   async startControlPlane(): Promise<ControlPlane> {
     this.plane = await ControlPlane.start();
-    await warmPodAddressPool(this.plane.kubeConfig());
     return this.plane;
   }
 
@@ -117,31 +115,4 @@ export class PlaygroundCluster {
     report('stopping the control plane (kwok, scheduler, controller-manager, kube-apiserver, etcd)');
     return this.plane.stop({ keepLogs });
   }
-}
-
-/**
- * kwok (v0.7.0) creates a node's pod address pool lazily, and two of its pod workers that
- * play their first pods at the same moment may each create one: both pods then get the
- * first address of the block, and only one of them can have a process listening on it.
- * The demo's first Deployment starts two pods at once, and 1 of its first 7 runs here got
- * stuck with a pod that never became Ready. One pod given an address alone creates the
- * pool for good; it is deleted at once.
- */
-async function warmPodAddressPool(config: k8s.KubeConfig): Promise<void> {
-  const core = config.makeApiClient(k8s.CoreV1Api);
-  const namespace = 'kube-system';
-  const name = 'pod-address-pool-warm-up';
-  await core.createNamespacedPod({
-    namespace,
-    body: {
-      metadata: { name },
-      // Bound to the fake node directly: nothing for the scheduler to do, and no process for the pod runner to start.
-      spec: { nodeName: FAKE_NODE_NAME, containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }] },
-    },
-  });
-  await waitFor('kwok to give the warm-up pod an address', async () => Boolean((await core.readNamespacedPod({ name, namespace })).status?.podIP), {
-    timeoutMs: 30_000,
-    intervalMs: 100,
-  });
-  await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
 }

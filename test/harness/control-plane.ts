@@ -233,6 +233,7 @@ export class ControlPlane {
         async () => (await nodeReady(config)) && (await defaultServiceAccountExists(config)),
         { timeoutMs: 60_000, describe: () => plane.processes.map((p) => (p.running ? '' : p.describeExit())).join('\n') },
       );
+      await warmPodAddressPool(config);
       log(`control plane ready after ${Date.now() - started} ms (kubeconfig: ${kubeconfigPath})`);
       return plane;
     } catch (err) {
@@ -328,4 +329,31 @@ async function nodeReady(config: k8s.KubeConfig): Promise<boolean> {
 async function defaultServiceAccountExists(config: k8s.KubeConfig): Promise<boolean> {
   await config.makeApiClient(k8s.CoreV1Api).readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
   return true;
+}
+
+/**
+ * kwok (v0.7.0) creates a node's pod address pool lazily, and two of its pod workers that
+ * play their first pods at the same moment may each create one: both pods then get the
+ * first address of the block, and only one of them can have a process listening on it.
+ * A Deployment's first two pods start at once, and 1 of the playground's first 7 runs here
+ * got stuck with a pod that never became Ready. One pod given an address alone creates the
+ * pool for good; it is deleted at once.
+ */
+async function warmPodAddressPool(config: k8s.KubeConfig): Promise<void> {
+  const core = config.makeApiClient(k8s.CoreV1Api);
+  const namespace = 'kube-system';
+  const name = 'pod-address-pool-warm-up';
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name },
+      // Bound to the fake node directly: nothing for the scheduler to do, and no process for the pod runner to start.
+      spec: { nodeName: FAKE_NODE_NAME, containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }] },
+    },
+  });
+  await waitFor('kwok to give the warm-up pod an address', async () => Boolean((await core.readNamespacedPod({ name, namespace })).status?.podIP), {
+    timeoutMs: 30_000,
+    intervalMs: 100,
+  });
+  await core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
 }
