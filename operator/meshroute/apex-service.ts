@@ -61,6 +61,14 @@ function sameSelector(a: Record<string, string> | null | undefined, b: Record<st
   return ka.length === kb.length && ka.every((k) => a?.[k] === b?.[k]);
 }
 
+/**
+ * Whether clients of the Service's `port` already reach the waypoint's `listenerPort`: the
+ * takeover that matters to them has happened (what is left to patch is bookkeeping).
+ */
+export function routesThroughListener(service: V1Service, port: number, listenerPort: number, waypointSelector: Record<string, string>): boolean {
+  return sameSelector(service.spec?.selector, waypointSelector) && (service.spec?.ports ?? []).some((p) => p.port === port && p.targetPort === listenerPort);
+}
+
 export function takeoverPatch(input: TakeoverInput): ServicePatch | undefined {
   const { service, port, listenerPort, waypointSelector, routeName } = input;
   const ports = (service.spec?.ports ?? []).map((p) => (p.port === port ? { ...p, targetPort: listenerPort } : p));

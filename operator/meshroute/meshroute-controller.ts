@@ -1,7 +1,8 @@
 // The MeshRoute controller: per namespace, turns MeshRoutes, Services and EndpointSlices into
 // one proxy snapshot, publishes it to the config server, runs the namespace's waypoint, points
-// each accepted route's apex Service at it, and reports in every route's status how far the
-// data plane has caught up. Reconciles a whole namespace at a time (key: the namespace name),
+// each accepted route's apex Service at it once the waypoint serves the route (see
+// takeover-readiness.ts), and reports in every route's status how far the data plane has
+// caught up. Reconciles a whole namespace at a time (key: the namespace name),
 // because the snapshot is per namespace; the decisions are in pure functions next door.
 import type { KubernetesObject, V1ConfigMap, V1Deployment, V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -16,9 +17,11 @@ import { describeError, isConflict, isNotFound } from '../runtime/kube-errors.js
 import type { Manager } from '../runtime/manager.js';
 import { NAMESPACE_INDEX } from '../runtime/object-store.js';
 import { resourceType, Resources, SERVICE_NAME_LABEL } from '../runtime/resource-type.js';
-import { releasePatch, takeoverPatch } from './apex-service.js';
+import { releasePatch, routesThroughListener, takeoverPatch } from './apex-service.js';
+import { PublishedListeners } from './published-listeners.js';
 import { routeStatus, statusChanged, type DataPlaneState } from './route-status.js';
 import { buildNamespaceSnapshot, type RouteOutcome } from './snapshot-builder.js';
+import { endpointsOf, takeoverReadiness, type TakeoverReadiness } from './takeover-readiness.js';
 import { waypointCaConfigMap, CA_BUNDLE_KEY, type CaBundleSource } from './waypoint-ca.js';
 import {
   WAYPOINT_LABELS,
@@ -31,6 +34,12 @@ import {
 } from './waypoint.js';
 
 export const MESH_ROUTE_FINALIZER = 'sluice.dev/meshroute';
+/**
+ * How soon a route waiting to take its Service over is looked at again without an event.
+ * ACKs and EndpointSlice changes are what end the wait; this covers an event missed.
+ */
+const TAKEOVER_RECHECK_MS = 2_000;
+const NOTHING_TO_WAIT_FOR: TakeoverReadiness = { ready: true };
 // The cache holds objects exactly as the API server sent them (timestamps are strings), which
 // is what the MeshRoute type says; client-node's KubernetesObject claims Date objects.
 export const MeshRouteResource = resourceType<KubernetesObject>({
@@ -84,6 +93,8 @@ export class MeshRouteController {
   private readonly appliedWaypoints = new Map<string, string>();
   /** Deleted route (uid) → when its apex Service was given back; its listener drains until then + drainMs. */
   private readonly releasedAt = new Map<string, number>();
+  /** The listeners of every version published lately, to tell which proxies serve a route. */
+  private readonly published = new PublishedListeners();
 
   constructor(private readonly options: MeshRouteControllerOptions) {
     const { manager } = options;
@@ -115,7 +126,13 @@ export class MeshRouteController {
       watches: [
         watch(this.routeCache, namespaceOf),
         watch(this.services, (s) => ifReferenced(s.metadata?.name, s.metadata?.namespace)),
-        watch(this.slices, (s) => ifReferenced(s.metadata?.labels?.[SERVICE_NAME_LABEL], s.metadata?.namespace)),
+        watch(this.slices, (s) => {
+          const service = s.metadata?.labels?.[SERVICE_NAME_LABEL];
+          const namespace = s.metadata?.namespace;
+          // The waypoint's own endpoints: a pod turning ready may end a takeover's wait.
+          if (options.waypoint && service === WAYPOINT_NAME && namespace) return this.routesIn(namespace).length > 0 ? [namespace] : [];
+          return ifReferenced(service, namespace);
+        }),
         watch(this.waypoints, namespaceOf),
         appliedChanges,
         ...(this.waypointCas && caBundle
@@ -152,6 +169,8 @@ export class MeshRouteController {
       addressMappings: this.options.addressMappings ?? [],
     });
     const version = built.contentHash;
+    if (all.length > 0) this.published.record(namespace, version, built.snapshot.listeners);
+    else this.published.forget(namespace);
     this.options.configServer.publish(namespace, version, { version, ...built.snapshot });
 
     if (this.options.waypoint) await this.ensureWaypoint(namespace, live.length > 0, context);
@@ -159,19 +178,23 @@ export class MeshRouteController {
     const servicesByName = new Map(services.map((s) => [s.metadata?.name ?? '', s]));
     const dataPlane = this.dataPlaneState(namespace, version);
     const now = new Date().toISOString();
+    let takeoverPending = false;
     for (const route of live) {
       const outcome = built.outcomes.get(route.metadata.name);
       if (!outcome) continue;
       await this.ensureFinalizer(route);
-      await this.syncApex(route, outcome, servicesByName.get(route.spec.service), context);
-      await this.writeStatus(route, outcome, dataPlane, now, context);
+      const takeover = await this.syncApex(route, outcome, servicesByName.get(route.spec.service), context);
+      if (!takeover.ready) takeoverPending = true;
+      await this.writeStatus(route, outcome, dataPlane, takeover, now, context);
     }
-    let drainFor: number | undefined;
+    // The soonest something here must be looked at again: a drain ending, or a takeover's wait.
+    let recheckIn: number | undefined;
     for (const route of deleting) {
       const wait = await this.release(route, servicesByName.get(route.spec.service), context);
-      if (wait !== undefined) drainFor = Math.min(drainFor ?? wait, wait);
+      if (wait !== undefined) recheckIn = Math.min(recheckIn ?? wait, wait);
     }
-    if (drainFor !== undefined) return { requeueAfterMs: drainFor };
+    if (takeoverPending) recheckIn = Math.min(recheckIn ?? TAKEOVER_RECHECK_MS, TAKEOVER_RECHECK_MS);
+    if (recheckIn !== undefined) return { requeueAfterMs: recheckIn };
     // Programmed waits on acknowledgements, which arrive as config-server events; the
     // requeue only covers a proxy that neither ACKs nor disconnects.
     if (live.length > 0 && dataPlane.applied < dataPlane.desired) return { requeueAfterMs: 5_000 };
@@ -232,8 +255,9 @@ export class MeshRouteController {
     });
   }
 
-  private async syncApex(route: MeshRoute, outcome: RouteOutcome, apex: V1Service | undefined, context: ReconcileContext): Promise<void> {
-    if (!apex) return;
+  /** Points the apex at the waypoint once the data plane serves the route; says what it waits for, if anything. */
+  private async syncApex(route: MeshRoute, outcome: RouteOutcome, apex: V1Service | undefined, context: ReconcileContext): Promise<TakeoverReadiness> {
+    if (!apex) return NOTHING_TO_WAIT_FOR;
     if (outcome.accepted) {
       const patch = takeoverPatch({
         service: apex,
@@ -242,7 +266,14 @@ export class MeshRouteController {
         listenerPort: outcome.listenerPort,
         waypointSelector: WAYPOINT_SELECTOR,
       });
-      if (!patch) return;
+      if (!patch) return NOTHING_TO_WAIT_FOR;
+      if (!routesThroughListener(apex, route.spec.port, outcome.listenerPort, WAYPOINT_SELECTOR)) {
+        const readiness = this.takeoverReadiness(route, outcome);
+        if (!readiness.ready) {
+          context.log.debug({ service: route.spec.service, reason: readiness.message }, 'apex Service not taken over yet');
+          return readiness;
+        }
+      }
       await this.writer.mergePatch(serviceRef(apex), patch as unknown as Record<string, unknown>);
       context.log.info({ service: route.spec.service, listenerPort: outcome.listenerPort }, 'apex Service points at the waypoint');
       this.options.manager.recorder.normal(asObject(route), 'ServiceTakenOver', `Service ${route.spec.service} port ${route.spec.port} now goes through the waypoint (listener ${outcome.listenerPort})`);
@@ -250,6 +281,21 @@ export class MeshRouteController {
       // A route that stopped being usable gives its Service back rather than black-holing it.
       await this.restoreApex(route, apex, context);
     }
+    return NOTHING_TO_WAIT_FOR;
+  }
+
+  private takeoverReadiness(route: MeshRoute, outcome: Extract<RouteOutcome, { accepted: true }>): TakeoverReadiness {
+    const namespace = route.metadata.namespace ?? '';
+    const waypointSlices = this.options.waypoint
+      ? this.slices.byIndex(NAMESPACE_INDEX, namespace).filter((s) => s.metadata?.labels?.[SERVICE_NAME_LABEL] === WAYPOINT_NAME)
+      : undefined;
+    return takeoverReadiness({
+      service: route.spec.service,
+      listener: { name: outcome.listenerName, port: outcome.listenerPort },
+      listenersByVersion: this.published.of(namespace),
+      proxies: this.options.configServer.proxies(namespace).map((p) => ({ proxyId: p.proxyId, ackedVersion: p.ackedVersion })),
+      waypointEndpoints: waypointSlices ? endpointsOf(waypointSlices) : undefined,
+    });
   }
 
   private async restoreApex(route: MeshRoute, apex: V1Service, context: ReconcileContext): Promise<void> {
@@ -284,8 +330,15 @@ export class MeshRouteController {
     return undefined;
   }
 
-  private async writeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: DataPlaneState, now: string, context: ReconcileContext): Promise<void> {
-    const status = routeStatus(route, outcome, dataPlane, now);
+  private async writeStatus(
+    route: MeshRoute,
+    outcome: RouteOutcome,
+    dataPlane: DataPlaneState,
+    takeover: TakeoverReadiness,
+    now: string,
+    context: ReconcileContext,
+  ): Promise<void> {
+    const status = routeStatus(route, outcome, dataPlane, takeover, now);
     if (!statusChanged(route.status, status)) return;
     const wasAccepted = route.status?.conditions?.find((c) => c.type === 'Accepted');
     if (!outcome.accepted && (wasAccepted?.status !== 'False' || wasAccepted.reason !== outcome.reason || wasAccepted.message !== outcome.message)) {

@@ -5,6 +5,7 @@ import type { Condition } from '../../crds/common.js';
 import type { MeshRoute, MeshRouteStatus } from '../../crds/meshroute.js';
 import { canonicalize } from '../canonical-json.js';
 import type { RouteOutcome } from './snapshot-builder.js';
+import type { TakeoverReadiness } from './takeover-readiness.js';
 
 export interface DataPlaneState {
   /** Content version of the namespace's snapshot. */
@@ -44,7 +45,11 @@ function condition(
   };
 }
 
-export function routeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: DataPlaneState, now: string): MeshRouteStatus {
+/**
+ * `takeover`: whether the route's apex Service goes through the waypoint (or may now); a
+ * route whose clients do not reach the waypoint yet is not Programmed, whatever the proxies run.
+ */
+export function routeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: DataPlaneState, takeover: TakeoverReadiness, now: string): MeshRouteStatus {
   const generation = route.metadata.generation ?? 0;
   const previous = route.status?.conditions;
   if (!outcome.accepted) {
@@ -56,23 +61,31 @@ export function routeStatus(route: MeshRoute, outcome: RouteOutcome, dataPlane: 
       ],
     };
   }
-  const programmed = dataPlane.desired > 0 && dataPlane.applied >= dataPlane.desired && dataPlane.nack === undefined;
-  const programmedMessage = dataPlane.nack
-    ? `a proxy rejected version ${dataPlane.version}: ${dataPlane.nack}`
-    : dataPlane.desired === 0
-      ? 'no waypoint proxy is running yet'
-      : dataPlane.connected === 0
-        ? `none of the ${dataPlane.desired} waypoint proxies is connected to the operator: are the waypoint pods running?`
-        : `${dataPlane.applied}/${dataPlane.desired} proxies applied version ${dataPlane.version}`;
+  const pendingTakeover = takeover.ready ? undefined : takeover.message;
+  const programmed = pendingTakeover === undefined && dataPlane.desired > 0 && dataPlane.applied >= dataPlane.desired && dataPlane.nack === undefined;
   return {
     observedGeneration: generation,
     listenerPort: outcome.listenerPort,
     conditions: [
       condition(previous, 'Accepted', true, 'Accepted', `served on waypoint listener port ${outcome.listenerPort}`, generation, now),
-      condition(previous, 'Programmed', programmed, programmed ? 'Programmed' : dataPlane.nack ? 'Rejected' : 'Pending', programmedMessage, generation, now),
+      condition(previous, 'Programmed', programmed, programmedReason(programmed, dataPlane, pendingTakeover), programmedMessage(dataPlane, pendingTakeover), generation, now),
     ],
     proxies: { desired: dataPlane.desired, connected: dataPlane.connected, applied: dataPlane.applied, version: dataPlane.version },
   };
+}
+
+function programmedMessage(dataPlane: DataPlaneState, pendingTakeover: string | undefined): string {
+  if (dataPlane.nack !== undefined) return `a proxy rejected version ${dataPlane.version}: ${dataPlane.nack}`;
+  if (pendingTakeover !== undefined) return pendingTakeover;
+  if (dataPlane.desired === 0) return 'no waypoint proxy is running yet';
+  if (dataPlane.connected === 0) return `none of the ${dataPlane.desired} waypoint proxies is connected to the operator: are the waypoint pods running?`;
+  return `${dataPlane.applied}/${dataPlane.desired} proxies applied version ${dataPlane.version}`;
+}
+
+function programmedReason(programmed: boolean, dataPlane: DataPlaneState, pendingTakeover: string | undefined): string {
+  if (programmed) return 'Programmed';
+  if (dataPlane.nack !== undefined) return 'Rejected';
+  return pendingTakeover !== undefined ? 'TakeoverPending' : 'Pending';
 }
 
 /** Whether a status write would change anything (key order and empty fields aside). */

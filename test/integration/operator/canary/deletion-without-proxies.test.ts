@@ -2,16 +2,52 @@
 // support.ts). The operator runs the waypoint Deployment itself here (--waypoint-image, one
 // replica), so status.proxies.desired is 1 whatever runs: kwok starts its pod, but no proxy
 // process ever runs in it, as when the image cannot be pulled. The harness's own proxy
-// process stands in for that waypoint until the test stops it. With no proxy connected,
-// nothing can acknowledge the hand-back route; deletion must not wait for it forever, and
-// must still give the user's Deployment its pods and the apex Service back.
+// process stands in for that pod's proxy (under the pod's name, which is how the operator
+// tells which pod a proxy serves) until the test stops it. With no proxy connected, nothing
+// can acknowledge the hand-back route; deletion must not wait for it forever, and must still
+// give the user's Deployment its pods and the apex Service back. A waypoint that never had a
+// proxy never gets the apex Service at all: nothing would answer its clients.
+import { join } from 'node:path';
 import type { MeshRoute } from '../../../../crds/meshroute.js';
+import { WAYPOINT_NAME } from '../../../../operator/meshroute/waypoint.js';
 import { waitFor } from '../../../harness/index.js';
+import { ManagedProcess } from '../../../harness/managed-process.js';
 import { apps, CanaryTestEnv, canaryFor, core, custom, sleep } from './support.js';
 
 const env = new CanaryTestEnv('canary-no-proxies', '127.18.254.13').hooks(() =>
   env.start(canaryFor(), undefined, ['--waypoint-image=ghcr.io/sluice-dev/sluice:test', '--waypoint-replicas=1']),
 );
+
+let standIn: ManagedProcess | undefined;
+afterAll(() => standIn?.stop());
+
+/**
+ * Replaces the harness's proxy by one that connects as the waypoint pod's own proxy: the
+ * operator hands the apex to the waypoint only once every ready waypoint pod's proxy serves
+ * the route, and it knows a pod's proxy by the pod's name.
+ */
+async function standInForWaypointPod(): Promise<void> {
+  let pod = '';
+  await waitFor(
+    'the waypoint pod',
+    async () => {
+      const pods = await core.listNamespacedPod({ namespace: env.namespace, labelSelector: `app.kubernetes.io/name=${WAYPOINT_NAME}` });
+      pod = pods.items[0]?.metadata?.name ?? '';
+      return pod !== '';
+    },
+    { timeoutMs: 30_000, intervalMs: 50 },
+  );
+  const harnessProxy = env.proxy;
+  if (!harnessProxy) throw new Error('the test environment runs no proxy');
+  await harnessProxy.kill();
+  standIn = new ManagedProcess({
+    ...harnessProxy.options,
+    name: 'sluice-proxy (waypoint pod)',
+    args: harnessProxy.options.args.map((a) => (a.startsWith('--proxy-id=') ? `--proxy-id=${pod}` : a)),
+    logFile: join(env.dir, 'proxy-waypoint-pod.log'),
+  });
+  env.proxy = standIn;
+}
 
 async function readRoute(): Promise<MeshRoute> {
   return (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'meshroutes', name: 'podinfo' })) as MeshRoute;
@@ -50,6 +86,7 @@ async function deleteAndExpectHandedBack(): Promise<number> {
 
 describe('canary controller: deletion with no waypoint proxy connected', () => {
   it('reports a waypoint whose proxy went away in the MeshRoute status, and deletion still hands the service back', async () => {
+    await standInForWaypointPod();
     await env.initialize();
     let route = await readRoute();
     await waitFor(
@@ -87,15 +124,21 @@ describe('canary controller: deletion with no waypoint proxy connected', () => {
     await custom.createNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: env.namespace, plural: 'canaries', body: canaryFor() });
     let route: MeshRoute | undefined;
     await waitFor(
-      'the MeshRoute to take over the apex with no proxy connected',
+      'the MeshRoute to wait for the ready waypoint pod to have a proxy before it takes over the apex',
       async () => {
         route = await readRoute().catch(() => undefined);
-        const apex = await core.readNamespacedService({ name: 'podinfo', namespace: env.namespace });
-        return route?.status?.proxies?.connected === 0 && apex.metadata?.annotations?.['sluice.dev/routed-by'] === 'podinfo';
+        const programmed = route?.status?.conditions?.find((c) => c.type === 'Programmed');
+        return route?.status?.proxies?.connected === 0 && programmed?.reason === 'TakeoverPending' && programmed.message.includes('is ready but its proxy is not connected to the operator');
       },
       { timeoutMs: 30_000, describe: () => JSON.stringify(route?.status, null, 1) },
     );
     expect(route?.status?.proxies).toMatchObject({ desired: 1, connected: 0, applied: 0 });
+    expect(route?.status?.conditions?.find((c) => c.type === 'Programmed')?.message).toMatch(
+      /^waiting for a ready waypoint proxy with this route \(listener \d+\) before taking over Service podinfo: 0\/1 ready waypoint pods serve it; pod sluice-waypoint-\S+ is ready but its proxy is not connected to the operator$/,
+    );
+    // Its clients keep the Deployment's pods: nothing on the waypoint would answer them.
+    const apex = await core.readNamespacedService({ name: 'podinfo', namespace: env.namespace });
+    expect(apex.metadata?.annotations?.['sluice.dev/routed-by']).toBeUndefined();
     const stuck = await env.readCanary();
     expect(stuck.status?.phase).toBe('Initializing');
     expect(stuck.status?.message).toBe('waiting for every waypoint proxy to route all traffic to the primary');

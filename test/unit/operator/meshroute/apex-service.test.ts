@@ -1,5 +1,5 @@
 import type { V1Service } from '@kubernetes/client-node';
-import { ORIGINAL_SPEC_ANNOTATION, releasePatch, takeoverPatch } from '../../../../operator/meshroute/apex-service.js';
+import { ORIGINAL_SPEC_ANNOTATION, releasePatch, routesThroughListener, takeoverPatch } from '../../../../operator/meshroute/apex-service.js';
 import { WAYPOINT_SELECTOR } from '../../../../operator/meshroute/waypoint.js';
 
 const userService: V1Service = {
@@ -70,5 +70,19 @@ describe('apex Service takeover', () => {
 
   it('does nothing to a Service it never took over', () => {
     expect(releasePatch(userService)).toBeUndefined();
+  });
+
+  it.each([
+    { case: "the user's own Service", service: () => userService, listenerPort: 15100, expected: false },
+    { case: 'a Service taken over onto this listener', service: () => apply(userService, takeoverPatch({ ...input, service: userService })), listenerPort: 15100, expected: true },
+    { case: 'a Service taken over onto another listener', service: () => apply(userService, takeoverPatch({ ...input, service: userService })), listenerPort: 15101, expected: false },
+    {
+      case: 'a Service pointing at the listener port but still selecting the app',
+      service: (): V1Service => ({ ...userService, spec: { ...userService.spec, ports: [{ name: 'http', port: 9898, targetPort: 15100 }] } }),
+      listenerPort: 15100,
+      expected: false,
+    },
+  ])('tells whether clients of the port already reach the listener: $case', ({ service, listenerPort, expected }) => {
+    expect(routesThroughListener(service(), 9898, listenerPort, WAYPOINT_SELECTOR)).toBe(expected);
   });
 });

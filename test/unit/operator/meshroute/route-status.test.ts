@@ -4,6 +4,7 @@
 import type { MeshRoute } from '../../../../crds/meshroute.js';
 import { routeStatus, statusChanged, type DataPlaneState } from '../../../../operator/meshroute/route-status.js';
 import type { RouteOutcome } from '../../../../operator/meshroute/snapshot-builder.js';
+import type { TakeoverReadiness } from '../../../../operator/meshroute/takeover-readiness.js';
 
 const NOW = '2026-11-21T10:00:00.000Z';
 const route: MeshRoute = {
@@ -13,11 +14,14 @@ const route: MeshRoute = {
   spec: { service: 'podinfo', port: 80, rules: [{ name: 'default', backends: [{ service: 'podinfo-primary', port: 80, weight: 100 }] }] },
 };
 const accepted: RouteOutcome = { accepted: true, listenerPort: 15001, listenerName: 'podinfo' };
+const TAKEN_OVER: TakeoverReadiness = { ready: true };
+const WAITING = 'waiting for a ready waypoint proxy with this route (listener 15001) before taking over Service podinfo: Service sluice-waypoint has no ready endpoint yet (0 proxies connected)';
 const programmed = (status: ReturnType<typeof routeStatus>) => status.conditions?.find((c) => c.type === 'Programmed');
 
 interface Row {
   case: string;
   plane: DataPlaneState;
+  takeover?: TakeoverReadiness;
   programmed: { status: string; reason: string; message: string };
 }
 
@@ -48,22 +52,40 @@ describe('MeshRoute status', () => {
       plane: { version: 'v9', desired: 1, connected: 1, applied: 0, nack: 'unknown backend "x"' },
       programmed: { status: 'False', reason: 'Rejected', message: 'a proxy rejected version v9: unknown backend "x"' },
     },
-  ])('reports the proxies and Programmed with $case', ({ plane, programmed: expected }) => {
-    const status = routeStatus(route, accepted, plane, NOW);
+    {
+      case: 'every proxy on the version, but the apex Service not taken over yet',
+      plane: { version: 'v9', desired: 2, connected: 2, applied: 2 },
+      takeover: { ready: false, message: WAITING },
+      programmed: { status: 'False', reason: 'TakeoverPending', message: WAITING },
+    },
+    {
+      case: 'a takeover waiting on proxies that are not connected',
+      plane: { version: 'v9', desired: 2, connected: 0, applied: 0 },
+      takeover: { ready: false, message: WAITING },
+      programmed: { status: 'False', reason: 'TakeoverPending', message: WAITING },
+    },
+    {
+      case: 'a takeover waiting on a proxy that rejected the version (the rejection says more)',
+      plane: { version: 'v9', desired: 1, connected: 1, applied: 0, nack: 'port 15001 in use' },
+      takeover: { ready: false, message: WAITING },
+      programmed: { status: 'False', reason: 'Rejected', message: 'a proxy rejected version v9: port 15001 in use' },
+    },
+  ])('reports the proxies and Programmed with $case', ({ plane, takeover, programmed: expected }) => {
+    const status = routeStatus(route, accepted, plane, takeover ?? TAKEN_OVER, NOW);
     expect(status.proxies).toEqual({ desired: plane.desired, connected: plane.connected, applied: plane.applied, version: plane.version });
     expect(programmed(status)).toMatchObject({ ...expected, observedGeneration: 3, lastTransitionTime: NOW });
     expect(status.listenerPort).toBe(15001);
   });
 
   it('leaves the proxies out of a route it does not accept', () => {
-    const status = routeStatus(route, { accepted: false, reason: 'ServiceNotFound', message: 'Service podinfo not found' }, { version: 'v9', desired: 2, connected: 2, applied: 2 }, NOW);
+    const status = routeStatus(route, { accepted: false, reason: 'ServiceNotFound', message: 'Service podinfo not found' }, { version: 'v9', desired: 2, connected: 2, applied: 2 }, TAKEN_OVER, NOW);
     expect(status.proxies).toBeUndefined();
     expect(programmed(status)).toMatchObject({ status: 'False', reason: 'NotAccepted' });
   });
 
   it('is written again when only the connected count changes', () => {
-    const before = routeStatus(route, accepted, { version: 'v9', desired: 2, connected: 2, applied: 1 }, NOW);
-    const after = routeStatus({ ...route, status: before }, accepted, { version: 'v9', desired: 2, connected: 1, applied: 1 }, '2026-11-21T10:00:05.000Z');
+    const before = routeStatus(route, accepted, { version: 'v9', desired: 2, connected: 2, applied: 1 }, TAKEN_OVER, NOW);
+    const after = routeStatus({ ...route, status: before }, accepted, { version: 'v9', desired: 2, connected: 1, applied: 1 }, TAKEN_OVER, '2026-11-21T10:00:05.000Z');
     expect(statusChanged(before, after)).toBe(true);
     // The condition did not flip: it keeps its transition time.
     expect(programmed(after)?.lastTransitionTime).toBe(NOW);
