@@ -180,7 +180,7 @@ export const meshRouteSpec = object({
 
 export const meshRouteStatus = object({
   observedGeneration: optional(integer({ description: 'The .metadata.generation this status describes.', minimum: 0, format: 'int64' })),
-  conditions: optional(conditions('Accepted (the spec is usable) and Programmed (every proxy applied it).')),
+  conditions: optional(conditions('Accepted (the spec is usable) and Programmed (every proxy applied it and the Service goes through the waypoint; reason TakeoverPending while the waypoint cannot serve the route yet).')),
   listenerPort: optional(port({ description: 'Port of the waypoint listener that serves this route.' })),
   proxies: optional(
     object(
