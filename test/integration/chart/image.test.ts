@@ -154,7 +154,9 @@ describe('Dockerfile', () => {
       const proxy = await run(join(bin, 'sluice-proxy'), ['--help']);
       expect(proxy).toMatchObject({ code: 0, out: expect.stringContaining('sluice-proxy') });
       const operator = await run(join(bin, 'sluice-operator'), ['--help']);
-      expect(operator).toMatchObject({ code: 2, out: expect.stringContaining('Usage: sluice-operator') });
+      expect(operator).toMatchObject({ code: 0, out: expect.stringContaining('Usage: sluice-operator') });
+      const wrongFlag = await run(join(bin, 'sluice-operator'), ['--no-such-flag']);
+      expect(wrongFlag).toMatchObject({ code: 2, out: expect.stringContaining('unknown flag --no-such-flag') });
     } finally {
       root.remove();
     }
