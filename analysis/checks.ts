@@ -51,7 +51,7 @@ export interface MetricCheck {
 }
 
 export interface CheckSources {
-  /** Provider of the builtin metrics: the live counters, or the operator's Prometheus. */
+  /** Provider of the builtin metrics (the operator passes the proxies' live counters: they need no Prometheus and see a step from its first acknowledged second). */
   builtin: MetricProvider;
   /** The MetricTemplate a metric refers to (informer cache), undefined when it does not exist. */
   template(ref: { name: string; namespace: string }): MetricTemplate | undefined;

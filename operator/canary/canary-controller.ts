@@ -81,7 +81,7 @@ export interface CanaryEvents {
 export interface CanaryControllerOptions {
   manager: Manager;
   writer: KubeWriter;
-  /** Provider of the builtin metrics (live counters, or the operator's Prometheus). */
+  /** Provider of the builtin metrics: the proxies' live counters (register.ts); Prometheus serves MetricTemplates only. */
   builtinProvider: MetricProvider;
   providerFor(template: MetricTemplate): MetricProvider;
   webhooks: CanaryWebhooks;
