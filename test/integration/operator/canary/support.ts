@@ -371,14 +371,16 @@ export class CanaryTestEnv {
     );
   }
 
+  /** The route's listener port, once a proxy serves it (status names the port before any proxy has bound it). */
   async listenerPort(): Promise<number> {
     let port = 0;
     await waitFor(
-      'the MeshRoute listener',
+      'the MeshRoute listener, programmed into the proxies',
       async () => {
         const route = (await custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'meshroutes', name: 'podinfo' })) as MeshRoute;
         port = route.status?.listenerPort ?? 0;
-        return port > 0;
+        const programmed = route.status?.conditions?.some((c) => c.type === 'Programmed' && c.status === 'True') ?? false;
+        return port > 0 && programmed;
       },
       { timeoutMs: 30_000 },
     );
