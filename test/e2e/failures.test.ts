@@ -8,22 +8,13 @@ const env = new RolloutEnv('e2e-failures');
 beforeAll(() => env.start(), 180_000);
 afterAll(() => env.stop(), 60_000);
 
-async function waitForWeight(weight: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const status = (await env.readCanary()).status;
-    if (status?.phase === 'Progressing' && (status.canaryWeight ?? 0) >= weight) return;
-    await sleep(50);
-  }
-  throw new Error(`the Canary never reached ${weight}%: ${JSON.stringify((await env.readCanary()).status)}`);
-}
 
 describe('e2e: failures mid-rollout', () => {
   it('operator killed (SIGKILL) at 25%: the waypoints keep serving, a new operator carries the rollout to one promotion', async () => {
     const load = env.load();
     const since = Date.now();
     await env.rollOut('v2');
-    await waitForWeight(25);
+    await env.waitForWeight(25);
     await env.killOperator();
     const killedAt = Date.now();
     // Down for a few seconds, longer than an analysis interval.
@@ -50,7 +41,7 @@ describe('e2e: failures mid-rollout', () => {
     const since = Date.now();
     // A healthy revision: only the missing evidence stops it.
     await env.rollOut('v3');
-    await waitForWeight(25);
+    await env.waitForWeight(25);
     await env.prometheus?.stop();
     const stoppedAt = Date.now();
     const canary = await env.waitForPhase('Failed', 120_000, before);

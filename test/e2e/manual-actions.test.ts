@@ -9,22 +9,13 @@ const env = new RolloutEnv('e2e-manual', { analysis: () => ({ interval: '30s', s
 beforeAll(() => env.start(), 180_000);
 afterAll(() => env.stop(), 60_000);
 
-async function waitForWeight(weight: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    const status = (await env.readCanary()).status;
-    if (status?.phase === 'Progressing' && (status.canaryWeight ?? 0) >= weight) return;
-    await sleep(100);
-  }
-  throw new Error(`the Canary never reached ${weight}%: ${JSON.stringify((await env.readCanary()).status)}`);
-}
 
 describe('e2e: manual actions from kubectl-sluice', () => {
   it('promote: the new version takes all traffic long before the analysis would have let it', async () => {
     const load = env.load();
     const since = Date.now();
     await env.rollOut('v2');
-    await waitForWeight(10);
+    await env.waitForWeight(10);
     const requested = Date.now();
     const result = await env.cli(['promote', 'podinfo']);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
@@ -47,7 +38,7 @@ describe('e2e: manual actions from kubectl-sluice', () => {
     const load = env.load();
     const since = Date.now();
     await env.rollOut('v3');
-    await waitForWeight(10);
+    await env.waitForWeight(10);
     const requested = Date.now();
     const result = await env.cli(['abort', 'podinfo']);
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });

@@ -336,6 +336,19 @@ export class RolloutEnv {
     return (await this.custom.getNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', name: APP })) as Canary;
   }
 
+  /** Waits until the rollout is Progressing at `weight`% or more. */
+  async waitForWeight(weight: number, timeoutMs = 60_000): Promise<void> {
+    let status: Canary['status'];
+    await waitFor(
+      `the Canary to reach ${weight}%`,
+      async () => {
+        status = (await this.readCanary()).status;
+        return status?.phase === 'Progressing' && (status.canaryWeight ?? 0) >= weight;
+      },
+      { timeoutMs, intervalMs: 50, describe: () => JSON.stringify(status) },
+    );
+  }
+
   async patchCanary(patch: object): Promise<void> {
     await this.custom.patchNamespacedCustomObject(
       { group: 'sluice.dev', version: 'v1alpha1', namespace: this.namespace, plural: 'canaries', name: APP, body: patch },
