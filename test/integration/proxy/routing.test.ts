@@ -139,7 +139,10 @@ describe('matches in rule order', () => {
     const { body } = await running.proxy.metrics.exposition();
     expect(body).toMatch(/sluice_requests_total\{route="web\/by-header",backend="canary",code="200",mirrored="false"\} [1-9]/);
     expect(body).toMatch(/sluice_requests_total\{route="web\/\(none\)",backend="\(none\)",code="404",mirrored="false"\} [1-9]/);
-    expect(body).toMatch(/sluice_request_duration_seconds_bucket\{route="web\/by-header",backend="canary",mirrored="false",le="0.0005"\} [1-9]/);
+    // The histogram is labelled per route and backend; which bucket a request lands in depends
+    // on how loaded the machine is, so only the total is asserted.
+    expect(body).toMatch(/sluice_request_duration_seconds_bucket\{route="web\/by-header",backend="canary",mirrored="false",le="\+Inf"\} [1-9]/);
+    expect(body).toMatch(/sluice_request_duration_seconds_count\{route="web\/by-header",backend="canary",mirrored="false"\} [1-9]/);
   });
 });
 
