@@ -18,9 +18,13 @@ export class ManagedProcess {
   private readonly log: WriteStream;
   private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exited: Promise<void>;
+  /** Resolves when the child's stdout and stderr are closed too (after 'exit', maybe later). */
+  private readonly closed: Promise<void>;
 
   constructor(readonly options: ManagedProcessOptions) {
     this.log = createWriteStream(options.logFile, { flags: 'a' });
+    // A log write must never fail a test run; a lost line is the worst it may cost.
+    this.log.on('error', () => undefined);
     this.child = spawn(options.command, options.args, {
       env: options.env ?? process.env,
       cwd: options.cwd,
@@ -30,6 +34,7 @@ export class ManagedProcess {
     });
     this.child.stdout?.pipe(this.log, { end: false });
     this.child.stderr?.pipe(this.log, { end: false });
+    this.closed = new Promise((resolve) => this.child.once('close', () => resolve()));
     this.exited = new Promise((resolve) => {
       this.child.once('exit', (code, signal) => {
         this.exitInfo = { code, signal };
@@ -84,6 +89,13 @@ export class ManagedProcess {
     }
     // Children of the component that ignored SIGTERM die with the group.
     if (this.child.pid !== undefined) signalGroup(this.child.pid, 'SIGKILL');
+    // 'exit' may come before the pipes have delivered the last output: ending the log then
+    // made a late chunk a "write after end" error that failed a whole suite.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    clearTimeout(timer);
+    this.child.stdout?.unpipe(this.log);
+    this.child.stderr?.unpipe(this.log);
     await new Promise<void>((resolve) => this.log.end(resolve));
   }
 
